@@ -1,0 +1,46 @@
+"""Dense mask-and-apply vs ``torch.nn.functional.dropout``: forward + backward on one (64, 256, 32, 32) tensor."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from dropviz import masks
+from dropviz.bench.core import Pair, benchmark, fwd_bwd
+
+SHAPE = (64, 256, 32, 32)
+QUICK_SHAPE = (8, 32, 16, 16)
+P = 0.5
+
+
+def _inputs(device: str, quick: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
+    g = masks.make_generator(0, device)
+    shape = QUICK_SHAPE if quick else SHAPE
+    x = torch.randn(shape, device=device, generator=g).requires_grad_()
+    return x, torch.ones(shape, device=device), g
+
+
+def _baseline(x: torch.Tensor) -> torch.Tensor:
+    return F.dropout(x, P, training=True)
+
+
+@benchmark("standard")
+def standard(device: str, quick: bool) -> Pair:
+    x, grad, g = _inputs(device, quick)
+
+    def ours(t: torch.Tensor) -> torch.Tensor:
+        return t * masks.bernoulli_mask(t.shape, P, generator=g, device=t.device)
+
+    return Pair(fwd_bwd(ours, x, grad), fwd_bwd(_baseline, x, grad),
+                f"bernoulli_mask·x vs F.dropout, fwd+bwd, p={P}, {tuple(x.shape)}")
+
+
+@benchmark("gaussian")
+def gaussian(device: str, quick: bool) -> Pair:
+    x, grad, g = _inputs(device, quick)
+
+    def ours(t: torch.Tensor) -> torch.Tensor:
+        return t * masks.gaussian_mask(t.shape, P, generator=g, device=t.device)
+
+    return Pair(fwd_bwd(ours, x, grad), fwd_bwd(_baseline, x, grad),
+                f"gaussian_mask·x vs F.dropout, fwd+bwd, p={P}, {tuple(x.shape)}")

@@ -1,0 +1,96 @@
+"""One theme for every figure: projector-friendly fonts, colour-blind-safe colours, small payloads.
+
+Figure builders draw arrays they are given; they never draw random numbers themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+from PIL import Image
+
+# Okabe-Ito palette (colour-blind safe)
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+VERMILION = "#D55E00"
+PURPLE = "#CC79A7"
+SKY = "#56B4E9"
+GREY = "#B0B0B0"
+LIGHT = "#E6E6E6"
+INK = "#222222"
+
+KEPT, DROPPED = BLUE, GREY
+MASK_SCALE = "Viridis"  # sequential: masked values; 0 (dropped) is the darkest colour
+FONT = dict(size=15, color=INK)
+
+
+def style(fig: go.Figure, *, title: str | None = None, height: int = 360, legend: bool = True) -> go.Figure:
+    """Apply the shared layout: readable fonts, tight margins, legend on top."""
+    fig.update_layout(
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=17)) if title else None,
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left"),
+        template="none",  # our own styling; the default template alone would add ~8 kB to every chart
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    fig.update_xaxes(showline=True, linecolor=GREY, gridcolor=LIGHT, zerolinecolor=GREY)
+    fig.update_yaxes(showline=True, linecolor=GREY, gridcolor=LIGHT, zerolinecolor=GREY)
+    return fig
+
+
+def heatmap(
+    z: np.ndarray,
+    *,
+    zmin: float | None = None,
+    zmax: float | None = None,
+    colorscale: str = MASK_SCALE,
+    colorbar_title: str | None = None,
+    showscale: bool = True,
+    hover: str = "row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+) -> go.Heatmap:
+    """A heatmap trace with rows top-to-bottom (row 0 at the top), as matrices are read."""
+    return go.Heatmap(
+        z=np.asarray(z, dtype=np.float32),
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=colorscale,
+        showscale=showscale,
+        colorbar=dict(title=dict(text=colorbar_title or ""), thickness=12, len=0.9),
+        hovertemplate=hover,
+        xgap=1,
+        ygap=1,
+    )
+
+
+def matrix_axes(fig: go.Figure, *, row: int | None = None, col: int | None = None, x_title="", y_title=""):
+    """Square cells, y reversed (row 0 on top), no grid."""
+    kw = dict(row=row, col=col) if row is not None else {}
+    fig.update_yaxes(autorange="reversed", showgrid=False, title_text=y_title, scaleanchor=None, **kw)
+    fig.update_xaxes(showgrid=False, title_text=x_title, constrain="domain", **kw)
+
+
+def binned(samples: np.ndarray, bins: int | np.ndarray = 40, range_: tuple[float, float] | None = None):
+    """Histogram counts computed here so the figure ships ~bins numbers, not every sample."""
+    counts, edges = np.histogram(np.asarray(samples, dtype=np.float64), bins=bins, range=range_)
+    centers = (edges[:-1] + edges[1:]) / 2
+    return centers, counts, edges[1:] - edges[:-1]
+
+
+def to_image(values: np.ndarray, *, vmin: float = 0.0, vmax: float | None = None, cell: int = 16) -> Image.Image:
+    """A small PNG-ready picture of a 2-D array: Viridis colours, each cell ``cell`` pixels, 0 = darkest."""
+    a = np.asarray(values, dtype=np.float64)
+    vmax = float(a.max()) if vmax is None else vmax
+    t = np.clip((a - vmin) / (vmax - vmin if vmax > vmin else 1.0), 0, 1)
+    lut = np.array(
+        [[int(c) for c in s[s.index("(") + 1 : -1].split(",")] for s in sample_colorscale(MASK_SCALE, 256)],
+        dtype=np.uint8,
+    )  # (256, 3)
+    rgb = lut[np.round(t * 255).astype(int)]  # (H, W, 3)
+    rgb = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
+    return Image.fromarray(rgb, "RGB")

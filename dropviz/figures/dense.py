@@ -1,0 +1,307 @@
+"""Figures for the dense-layer pages. Each takes the dataclass a :mod:`dropviz.dense` function returned."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dropviz.dense import DropConnectDemo, MaskPair, NetworkAnimation, StandoutDemo, TrainTest, UnitOutput
+from dropviz.figures.common import (
+    BLUE,
+    GREEN,
+    GREY,
+    INK,
+    LIGHT,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    binned,
+    heatmap,
+    matrix_axes,
+    style,
+)
+
+# --------------------------------------------------------------------------------------------------
+# Standard dropout
+
+
+def _node_positions(layer_sizes: tuple[int, ...]) -> list[np.ndarray]:
+    """(size, 2) x/y per layer; layers centred vertically."""
+    return [np.stack([np.full(n, i, float), np.arange(n, dtype=float) - (n - 1) / 2], 1) for i, n in enumerate(layer_sizes)]
+
+
+def _edges(pos: list[np.ndarray], keep: list[np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments between consecutive layers (NaN-separated), only between kept units if ``keep``."""
+    xs, ys = [], []
+    for a, b, i in zip(pos[:-1], pos[1:], range(len(pos) - 1)):
+        for s in range(len(a)):
+            for t in range(len(b)):
+                if keep is None or (keep[i][s] and keep[i + 1][t]):
+                    xs += [a[s, 0], b[t, 0], np.nan]
+                    ys += [a[s, 1], b[t, 1], np.nan]
+    return np.array(xs, np.float32), np.array(ys, np.float32)
+
+
+def _frame_traces(pos, keep_f: list[np.ndarray]) -> list[go.Scatter]:
+    ex, ey = _edges(pos, keep_f)
+    allpos = np.concatenate(pos)
+    kept = np.concatenate(keep_f)
+    return [
+        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=BLUE, width=1.6), hoverinfo="skip", name="active connection"),
+        go.Scatter(
+            x=allpos[:, 0].astype(np.float32),
+            y=allpos[:, 1].astype(np.float32),
+            mode="markers",
+            marker=dict(
+                size=26,
+                color=[BLUE if k else "white" for k in kept],
+                symbol=["circle" if k else "circle-x-open" for k in kept],
+                line=dict(color=[INK if k else GREY for k in kept], width=2),
+            ),
+            hoverinfo="skip",
+            name="unit (open ✕ = dropped)",
+        ),
+    ]
+
+
+def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
+    """An animated MLP: every frame is one training iteration with a fresh mask. Dropped units are open
+    circles with a cross, and their connections fall back to the grey background."""
+    pos = _node_positions(anim.layer_sizes)
+    n_frames = anim.keep[0].shape[0]
+    hidden_total = sum(anim.layer_sizes[1:-1])
+
+    def keep_at(f: int) -> list[np.ndarray]:
+        return [k[f] for k in anim.keep]
+
+    def caption(f: int) -> str:
+        hidden_kept = int(sum(k[f].sum() for k in anim.keep[1:-1]))
+        input_kept = int(anim.keep[0][f].sum())
+        return (
+            f"Iteration {f + 1}: {input_kept}/{anim.layer_sizes[0]} inputs, "
+            f"{hidden_kept}/{hidden_total} hidden units kept"
+        )
+
+    bx, by = _edges(pos, None)
+    background = go.Scatter(
+        x=bx, y=by, mode="lines", line=dict(color=LIGHT, width=1), hoverinfo="skip", name="dropped connection"
+    )
+    fig = go.Figure(data=[background, *_frame_traces(pos, keep_at(0))])
+    fig.frames = [
+        go.Frame(data=_frame_traces(pos, keep_at(f)), traces=[1, 2], name=str(f), layout=dict(title_text=caption(f)))
+        for f in range(n_frames)
+    ]
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(anim.layer_sizes) - 1)] + ["output"]
+    style(fig, title=caption(0), height=470)
+    fig.update_xaxes(
+        tickvals=list(range(len(names))), ticktext=names, showgrid=False, zeroline=False, showline=False,
+        range=[-0.4, len(names) - 0.6],
+    )
+    fig.update_yaxes(visible=False)
+    play = dict(frame=dict(duration=frame_ms, redraw=False), fromcurrent=True, transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0,
+                y=-0.02,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=6, r=6),
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate",
+                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=0,
+                x=0.22,
+                len=0.78,
+                y=-0.02,
+                yanchor="top",
+                currentvalue=dict(prefix="iteration ", font=dict(size=14)),
+                steps=[
+                    dict(label=str(f + 1), method="animate",
+                         args=[[str(f)], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
+                    for f in range(n_frames)
+                ],
+            )
+        ],
+        margin=dict(b=90),
+    )
+    return fig
+
+
+def train_test_figure(tt: TrainTest) -> go.Figure:
+    """Classic beside inverted: one training pass, the mean of many passes, and the test-time output."""
+    units = [f"u{i}" for i in range(tt.a.size)]
+    fig = make_subplots(
+        rows=1, cols=2, shared_yaxes=False, horizontal_spacing=0.08,
+        subplot_titles=("Classic: no scaling in training, ×(1−p) at test",
+                        "Inverted: ÷(1−p) in training, identity at test"),
+    )
+    series = [
+        ((tt.classic_train, tt.classic_mean, tt.classic_test), 1),
+        ((tt.inverted_train, tt.inverted_mean, tt.inverted_test), 2),
+    ]
+    for (one, mean, test), col in series:
+        first = col == 1
+        fig.add_bar(x=units, y=one, name="one training pass", marker_color=SKY, col=col, row=1,
+                    showlegend=first, legendgroup="one")
+        fig.add_bar(x=units, y=mean, name=f"mean of {tt.n_masks:,} training passes", marker_color=BLUE,
+                    col=col, row=1, showlegend=first, legendgroup="mean")
+        fig.add_bar(x=units, y=test, name="test-time output", marker_color=ORANGE, col=col, row=1,
+                    showlegend=first, legendgroup="test")
+    fig.add_scatter(x=units, y=tt.a, mode="markers", name="activation without dropout",
+                    marker=dict(symbol="line-ew-open", size=28, line=dict(width=3, color=INK)), row=1, col=1)
+    fig.add_scatter(x=units, y=tt.a, mode="markers", showlegend=False,
+                    marker=dict(symbol="line-ew-open", size=28, line=dict(width=3, color=INK)), row=1, col=2)
+    style(fig, height=400)
+    fig.update_layout(barmode="group", bargap=0.25, margin=dict(t=90))
+    fig.update_annotations(font_size=14)
+    return fig
+
+
+def unit_output_figure(uo: UnitOutput) -> go.Figure:
+    """Histogram of one next-layer unit's pre-activation over many masks, no-dropout value marked."""
+    c, n, w = binned(uo.samples, 50)
+    fig = go.Figure(go.Bar(x=c, y=n, width=w, marker_color=SKY, name=f"{uo.samples.size:,} masks",
+                           hovertemplate="z ≈ %{x:.3f}: %{y} masks<extra></extra>"))
+    fig.add_vline(x=uo.no_dropout, line=dict(color=VERMILION, width=3),
+                  annotation_text=f"no dropout: {uo.no_dropout:.3f}", annotation_position="top right")
+    fig.add_vline(x=uo.mean, line=dict(color=INK, width=2, dash="dash"),
+                  annotation_text=f"mean: {uo.mean:.3f}", annotation_position="top left")
+    style(fig, height=330, legend=False)
+    fig.update_xaxes(title_text="z = w · (a ⊙ m) / (1−p)")
+    fig.update_yaxes(title_text="masks")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Bernoulli vs Gaussian
+
+
+def mask_pair_figure(mp: MaskPair) -> go.Figure:
+    """The two masks (top) and the activations they produce (bottom), one shared colour scale per row."""
+    fig = make_subplots(
+        rows=2, cols=2, vertical_spacing=0.14, horizontal_spacing=0.06,
+        subplot_titles=("Bernoulli mask (0 or 1/(1−p))", "Gaussian mask N(1, p/(1−p))",
+                        "x ⊙ Bernoulli mask", "x ⊙ Gaussian mask"),
+    )
+    hi = max(2.0, float(np.percentile(np.abs(mp.gaussian), 99)), float(mp.bernoulli.max()))
+    fig.add_trace(heatmap(mp.bernoulli, zmin=-hi, zmax=hi, colorscale="RdBu", colorbar_title="mask",
+                          showscale=True), row=1, col=1)
+    fig.add_trace(heatmap(mp.gaussian, zmin=-hi, zmax=hi, colorscale="RdBu", showscale=False), row=1, col=2)
+    xb, xg = mp.x * mp.bernoulli, mp.x * mp.gaussian
+    hx = max(float(np.abs(xb).max()), float(np.abs(xg).max()), 1e-6)
+    for col, z in ((1, xb), (2, xg)):
+        tr = heatmap(z, zmin=-hx, zmax=hx, colorscale="PuOr", showscale=col == 1, colorbar_title="value")
+        tr.colorbar.update(y=0.22, len=0.42)
+        fig.add_trace(tr, row=2, col=col)
+    fig.data[0].colorbar.update(y=0.78, len=0.42)
+    for r in (1, 2):
+        for c in (1, 2):
+            matrix_axes(fig, row=r, col=c, x_title="unit" if r == 2 else "", y_title="example" if c == 1 else "")
+    style(fig, height=560, legend=False)
+    fig.update_annotations(font_size=14)
+    return fig
+
+
+def mask_histogram_figure(mp: MaskPair) -> go.Figure:
+    """Distribution of mask values: two spikes (Bernoulli) vs a bell (Gaussian), same mean and variance."""
+    fig = go.Figure()
+    lo = float(min(mp.gaussian_sample.min(), 0.0))
+    hi = float(max(mp.gaussian_sample.max(), mp.bernoulli_sample.max()))
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi + 1e-9, 61)
+    for name, s, color in (("Bernoulli", mp.bernoulli_sample, BLUE), ("Gaussian", mp.gaussian_sample, ORANGE)):
+        c, n, w = binned(s, edges)
+        fig.add_bar(x=c, y=n / s.size, width=w, name=name, marker_color=color, opacity=0.75,
+                    hovertemplate=f"{name}: %{{y:.3f}} of draws near %{{x:.2f}}<extra></extra>")
+    fig.add_vline(x=1.0, line=dict(color=INK, dash="dash"), annotation_text="mean 1")
+    style(fig, height=330)
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title_text="mask value")
+    fig.update_yaxes(title_text="fraction of draws")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# DropConnect
+
+
+def dropconnect_masks_figure(d: DropConnectDemo, examples: int = 2) -> go.Figure:
+    """Top: DropConnect, a different (out × in) weight mask for each example. Bottom: dropout on the
+    layer's outputs, which is the same as masking whole rows of W."""
+    k = min(examples, d.dc_mask.shape[0])
+    titles = [f"DropConnect, example {i + 1}" for i in range(k)] + [f"Dropout (rows), example {i + 1}" for i in range(k)]
+    fig = make_subplots(rows=2, cols=k, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.05)
+    hi = float(max(d.dc_mask.max(), d.dropout_mask.max(), 1e-6))
+    for i in range(k):
+        fig.add_trace(heatmap(d.dc_mask[i], zmin=0, zmax=hi, showscale=i == 0, colorbar_title="mask"), row=1, col=i + 1)
+        fig.add_trace(heatmap(d.dropout_mask[i], zmin=0, zmax=hi, showscale=False), row=2, col=i + 1)
+        for r in (1, 2):
+            matrix_axes(fig, row=r, col=i + 1, x_title="input j" if r == 2 else "", y_title="output i" if i == 0 else "")
+    style(fig, height=520, legend=False)
+    fig.update_annotations(font_size=14)
+    return fig
+
+
+def dropconnect_inference_figure(d: DropConnectDemo) -> go.Figure:
+    """Per output unit: the Monte Carlo expectation (truth), weight scaling and Gaussian moment matching."""
+    units = np.arange(d.mc_reference.size)
+    fig = go.Figure()
+    fig.add_bar(x=units, y=d.mc_reference, name=f"Monte Carlo reference ({d.n_mc:,} masks)", marker_color=LIGHT,
+                marker_line=dict(color=GREY, width=1))
+    fig.add_scatter(x=units, y=d.weight_scaling, mode="markers", name=f"weight scaling (error {d.err_weight_scaling:.4f})",
+                    marker=dict(symbol="x", size=12, color=VERMILION))
+    fig.add_scatter(x=units, y=d.gaussian, mode="markers", name=f"Gaussian moment matching (error {d.err_gaussian:.4f})",
+                    marker=dict(symbol="circle", size=10, color=GREEN))
+    style(fig, height=380)
+    fig.update_xaxes(title_text="output unit", dtick=1)
+    fig.update_yaxes(title_text="E[relu(u)] at test time")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Standout
+
+
+def standout_curves_figure(d: StandoutDemo) -> go.Figure:
+    """Left: P(keep) vs drive, with the measured keep rate per bin. Right: the test-time output."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("Keep probability σ(α·z+β)", "Test-time output σ(α·z+β)·relu(z)"))
+    fig.add_scatter(x=d.z_grid, y=d.keep_curve, mode="lines", line=dict(color=BLUE, width=3), name="σ(α·z+β)",
+                    row=1, col=1)
+    fig.add_scatter(x=d.bin_centers, y=d.bin_rate, mode="markers", marker=dict(color=ORANGE, size=9),
+                    name=f"measured keep rate ({int(d.bin_count.sum()):,} units)", row=1, col=1)
+    fig.add_scatter(x=d.z_grid, y=d.relu_curve, mode="lines", line=dict(color=GREY, width=2, dash="dash"),
+                    name="relu(z)", row=1, col=2)
+    fig.add_scatter(x=d.z_grid, y=d.test_curve, mode="lines", line=dict(color=PURPLE, width=3),
+                    name="σ(α·z+β)·relu(z)", row=1, col=2)
+    style(fig, height=380)
+    fig.update_xaxes(title_text="drive z")
+    fig.update_yaxes(range=[-0.03, 1.03], row=1, col=1)
+    fig.update_annotations(font_size=14)
+    fig.update_layout(margin=dict(t=100))
+    return fig
+
+
+def standout_batch_figure(d: StandoutDemo) -> go.Figure:
+    """A batch's keep probabilities (colour) with the sampled dropped units crossed out."""
+    fig = go.Figure(heatmap(d.keep_prob, zmin=0, zmax=1, colorscale="Blues", colorbar_title="P(keep)",
+                            hover="example %{y}, unit %{x}: P(keep) = %{z:.2f}<extra></extra>"))
+    ys, xs = np.nonzero(d.mask == 0)
+    fig.add_scatter(x=xs, y=ys, mode="markers", marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=VERMILION)),
+                    name="dropped in this draw", hoverinfo="skip")
+    style(fig, height=340)
+    matrix_axes(fig, x_title="unit", y_title="example")
+    return fig
+

@@ -1,0 +1,176 @@
+"""THE registry: one literal table of the implemented dropout methods.
+
+Pages (selectors, the home gallery), tests, the claims report and the benchmark all iterate
+``METHODS``. Adding a method means: a mask function, a layer, one record here, and a page that shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+import torch
+
+from dropviz import data, masks
+
+Family = Literal["dense", "conv", "recurrent", "bayesian"]
+FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
+
+
+@dataclass(frozen=True)
+class Paper:
+    authors: str
+    year: int
+    title: str
+    venue: str
+    url: str
+
+    def cite(self) -> str:
+        return f"{self.authors} ({self.year}). *{self.title}*. {self.venue}."
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    name: str
+    family: Family
+    paper: Paper
+    summary: str  # one line
+    masks: str  # what is multiplied by the random variable
+    shared_axes: str  # which axes share one random draw
+    test_time: str  # what happens at inference
+    p_in_paper: str  # what the paper calls p (DropViz's p is always the drop probability)
+    page: str  # the page file that shows it, relative to the repository root
+    thumbnail: Callable[[float, int], np.ndarray]  # (p, seed) -> 2-D masked input for the gallery
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown family {self.family!r} for method {self.id!r}")
+
+
+# -- gallery thumbnails: every dense method on the same seeded, strictly positive (8, 16) input ---------
+
+
+def _thumb_standard(p: float, seed: int) -> np.ndarray:
+    x = data.gallery_input(seed)  # (B=8, D=16)
+    return (x * masks.bernoulli_mask(x.shape, p, generator=masks.make_generator(seed))).numpy()
+
+
+def _thumb_gaussian(p: float, seed: int) -> np.ndarray:
+    x = data.gallery_input(seed)
+    return (x * masks.gaussian_mask(x.shape, p, generator=masks.make_generator(seed))).numpy()
+
+
+def _thumb_dropconnect(p: float, seed: int) -> np.ndarray:
+    # What each of 8 output units sees of example 0's input: every unit has its own weight mask.
+    x = data.gallery_input(seed)[0]  # (16,)
+    m = masks.dropconnect_mask(1, 8, 16, p, generator=masks.make_generator(seed)).weight[0]  # (8, 16)
+    return (m * x).numpy()
+
+
+def _thumb_standout(p: float, seed: int) -> np.ndarray:
+    # Standout has no p: each unit's keep probability is sigmoid(z) of its centred drive (alpha=1, beta=0).
+    x = data.gallery_input(seed)
+    keep = masks.standout_mask(x - x.mean(), generator=masks.make_generator(seed))
+    return (x * keep).numpy()
+
+
+_SRIVASTAVA = Paper(
+    "N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. Salakhutdinov",
+    2014,
+    "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
+    "JMLR 15:1929-1958",
+    "https://jmlr.org/papers/v15/srivastava14a.html",
+)
+
+METHODS: tuple[Method, ...] = (
+    Method(
+        id="standard",
+        name="Standard dropout",
+        family="dense",
+        paper=_SRIVASTAVA,
+        summary="Zero each activation independently with probability p; rescale the survivors by 1/(1-p).",
+        masks="activations (units) of a layer",
+        shared_axes="none: one draw per unit per example, fresh every iteration",
+        test_time="inverted: identity (classic form: multiply by 1-p)",
+        p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
+        page="pages/dense_standard.py",
+        thumbnail=_thumb_standard,
+    ),
+    Method(
+        id="gaussian",
+        name="Gaussian dropout",
+        family="dense",
+        paper=_SRIVASTAVA,
+        summary="Multiply each activation by N(1, p/(1-p)) noise: the same mean and variance as dropout.",
+        masks="activations (units) of a layer",
+        shared_axes="none: one draw per unit per example",
+        test_time="identity",
+        p_in_paper="§10 writes the variance as (1-p)/p with p = retain, i.e. p/(1-p) with our drop p",
+        page="pages/dense_gaussian.py",
+        thumbnail=_thumb_gaussian,
+    ),
+    Method(
+        id="dropconnect",
+        name="DropConnect",
+        family="dense",
+        paper=Paper(
+            "L. Wan, M. Zeiler, S. Zhang, Y. LeCun, R. Fergus",
+            2013,
+            "Regularization of Neural Networks using DropConnect",
+            "ICML 2013, PMLR 28(3):1058-1066",
+            "https://proceedings.mlr.press/v28/wan13.html",
+        ),
+        summary="Drop individual weights (and biases) instead of units, with a new weight mask per example.",
+        masks="weights and biases of a layer",
+        shared_axes="none: one (out × in) mask per example",
+        test_time="Gaussian moment matching of each pre-activation, averaged over samples of the activation",
+        p_in_paper="the paper's p is the KEEP probability (1 - our p)",
+        page="pages/dense_dropconnect.py",
+        thumbnail=_thumb_dropconnect,
+    ),
+    Method(
+        id="standout",
+        name="Standout (adaptive dropout)",
+        family="dense",
+        paper=Paper(
+            "J. Ba, B. Frey",
+            2013,
+            "Adaptive dropout for training deep neural networks",
+            "NIPS 2013",
+            "https://papers.nips.cc/paper/5032-adaptive-dropout-for-training-deep-neural-networks",
+        ),
+        summary="Each unit's keep probability is sigmoid(α·z + β) of its own drive z: strong units are kept.",
+        masks="activations, with a probability that depends on the input",
+        shared_axes="none: one draw per unit per example",
+        test_time="multiply by the keep probability: sigmoid(α·z + β) · relu(z)",
+        p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0)",
+        page="pages/dense_standout.py",
+        thumbnail=_thumb_standout,
+    ),
+)
+
+
+def _index(methods: tuple[Method, ...]) -> dict[str, Method]:
+    index: dict[str, Method] = {}
+    for m in methods:
+        if m.id in index:
+            raise ValueError(f"duplicate method id {m.id!r}")
+        index[m.id] = m
+    return index
+
+
+BY_ID: dict[str, Method] = _index(METHODS)
+
+
+def get(method_id: str) -> Method:
+    """The method with this id, or a ``KeyError`` that lists the known ids."""
+    try:
+        return BY_ID[method_id]
+    except KeyError:
+        raise KeyError(f"unknown method {method_id!r}; known: {', '.join(BY_ID)}") from None
+
+
+def by_family(family: Family) -> tuple[Method, ...]:
+    return tuple(m for m in METHODS if m.family == family)
