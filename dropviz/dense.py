@@ -67,11 +67,11 @@ def train_test(p: float, seed: int, units: int = 8, n_masks: int = 400_000, devi
     p = masks.check_p(p)
     a = data.teaching_vector(seed, units).to(device)  # (D,)
     g = masks.make_generator(seed + 1, device)
-    keep = masks.bernoulli_mask((n_masks, units), p, generator=g, device=device, inverted=False)  # (N, D)
+    m = masks.bernoulli_mask((n_masks, units), p, generator=g, device=device)  # (N, D) inverted: 0 or 1/q
+    keep = (m > 0).to(m.dtype)  # the same draws as a 0/1 mask
     q = 1.0 - p
     classic = keep * a  # (N, D)
-    # Inverted uses the *same* draws, scaled: kept units hold a / q. (At p = 1 nothing is kept: zeros.)
-    inverted = classic / q if q > 0 else torch.zeros_like(classic)
+    inverted = m * a  # kept units hold a / q (at p = 1 nothing is kept: zeros)
     return TrainTest(
         p=p,
         a=_np(a),
@@ -98,7 +98,7 @@ class UnitOutput:
     theory_std: float  # sqrt(p/(1-p) · Σ w_i² a_i²)
 
 
-def unit_output(p: float, seed: int, units: int = 16, n_masks: int = 5000, device: str = "cpu") -> UnitOutput:
+def unit_output(p: float, seed: int, units: int = 16, n_masks: int = 20_000, device: str = "cpu") -> UnitOutput:
     p = masks.check_p(p)
     a = data.dense_activations(seed, batch=1, units=units)[0].to(device)  # (D,)
     w, _ = data.dense_layer(seed + 2, units, 1)
@@ -145,9 +145,11 @@ def mask_pair(
     g = masks.make_generator(seed, device)
     bern = masks.bernoulli_mask((batch, units), p, generator=g, device=device)
     gauss = masks.gaussian_mask((batch, units), p, generator=g, device=device)
-    big_b = masks.bernoulli_mask((n,), p, generator=g, device=device).double()
-    big_g = masks.gaussian_mask((n,), p, generator=g, device=device).double()
-    x = data.dense_activations(seed, batch=batch, units=units)
+    # The statistics come from their own generator so they do not depend on the displayed shape.
+    g_stats = masks.make_generator(seed + 1, device)
+    big_b = masks.bernoulli_mask((n,), p, generator=g_stats, device=device).double()
+    big_g = masks.gaussian_mask((n,), p, generator=g_stats, device=device).double()
+    x = data.gallery_input(seed, batch=batch, units=units)  # positive, so every change is the mask's doing
     k = min(n, 20_000)
     return MaskPair(
         p=p,

@@ -140,11 +140,17 @@ def bernoulli_variance(*, quick: bool = False, p: float = 0.5, seed: int = 0, de
     "weight scaling (which computes a(E[u]) instead of E[a(u)]).",
 )
 def dropconnect_inference(
-    *, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu"
+    *,
+    quick: bool = False,
+    p: float = 0.5,
+    seed: int = 0,
+    in_features: int = 64,
+    out_features: int = 16,
+    n_gauss: int = 1000,
+    device: str = "cpu",
 ) -> Measurement:
     if p == 0.0:
         return not_applicable("at p = 0 nothing is dropped: every rule returns the exact output")
-    in_features = 64
     kept = (1 - p) * in_features
     if kept < MIN_KEPT_FOR_CLT:
         return not_applicable(
@@ -153,13 +159,15 @@ def dropconnect_inference(
             "has nothing to match"
         )
     n_mc = 4_000 if quick else 40_000
-    d = dense.dropconnect_demo(p, seed, in_features=in_features, n_mc=n_mc, n_gauss=1000, device=device)
+    d = dense.dropconnect_demo(
+        p, seed, in_features=in_features, out_features=out_features, n_mc=n_mc, n_gauss=n_gauss, device=device
+    )
     ratio = d.err_gaussian / d.err_weight_scaling if d.err_weight_scaling > 0 else float("inf")
     return Measurement(
         d.err_gaussian < d.err_weight_scaling,
         ratio,
-        f"mean |error| vs a Monte Carlo reference of {n_mc:,} weight masks (ReLU, 16 units): "
-        f"Gaussian {d.err_gaussian:.4f} < weight scaling {d.err_weight_scaling:.4f}",
+        f"mean |error| over {out_features} ReLU units vs a Monte Carlo reference of {n_mc:,} weight masks: "
+        f"Gaussian {d.err_gaussian:.4f} < weight scaling {d.err_weight_scaling:.4f}; measured value is their ratio",
     )
 
 

@@ -26,21 +26,25 @@ MASK_SCALE = "Viridis"  # sequential: masked values; 0 (dropped) is the darkest 
 FONT = dict(size=15, color=INK)
 
 
-def style(fig: go.Figure, *, title: str | None = None, height: int = 360, legend: bool = True) -> go.Figure:
-    """Apply the shared layout: readable fonts, tight margins, legend on top."""
+def style(
+    fig: go.Figure, *, title: str | None = None, height: int = 360, legend: bool = True, legend_below: bool = False
+) -> go.Figure:
+    """Apply the shared layout: readable fonts, margins that fit the tick labels, legend on top (or below)."""
+    where = dict(yanchor="top", y=-0.18) if legend_below else dict(yanchor="bottom", y=1.02)
     fig.update_layout(
         font=FONT,
         height=height,
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
         title=dict(text=title, x=0, xanchor="left", font=dict(size=17)) if title else None,
         showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left"),
+        legend=dict(orientation="h", x=0, xanchor="left", **where),
         template="none",  # our own styling; the default template alone would add ~8 kB to every chart
         plot_bgcolor="white",
         paper_bgcolor="white",
     )
-    fig.update_xaxes(showline=True, linecolor=GREY, gridcolor=LIGHT, zerolinecolor=GREY)
-    fig.update_yaxes(showline=True, linecolor=GREY, gridcolor=LIGHT, zerolinecolor=GREY)
+    axes = dict(showline=True, linecolor=GREY, gridcolor=LIGHT, zerolinecolor=GREY, automargin=True)
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
     return fig
 
 
@@ -82,8 +86,11 @@ def binned(samples: np.ndarray, bins: int | np.ndarray = 40, range_: tuple[float
     return centers, counts, edges[1:] - edges[:-1]
 
 
-def to_image(values: np.ndarray, *, vmin: float = 0.0, vmax: float | None = None, cell: int = 16) -> Image.Image:
-    """A small PNG-ready picture of a 2-D array: Viridis colours, each cell ``cell`` pixels, 0 = darkest."""
+def to_image(
+    values: np.ndarray, *, vmin: float = 0.0, vmax: float | None = None, cell: int = 16, zero: str | None = LIGHT
+) -> Image.Image:
+    """A small PNG-ready picture of a 2-D array: Viridis colours, each cell ``cell`` pixels. Exact zeros
+    (dropped cells) get the colour ``zero`` (light grey) so they cannot be mistaken for small values."""
     a = np.asarray(values, dtype=np.float64)
     vmax = float(a.max()) if vmax is None else vmax
     t = np.clip((a - vmin) / (vmax - vmin if vmax > vmin else 1.0), 0, 1)
@@ -92,5 +99,7 @@ def to_image(values: np.ndarray, *, vmin: float = 0.0, vmax: float | None = None
         dtype=np.uint8,
     )  # (256, 3)
     rgb = lut[np.round(t * 255).astype(int)]  # (H, W, 3)
+    if zero is not None:
+        rgb[a == 0] = [int(zero[i : i + 2], 16) for i in (1, 3, 5)]
     rgb = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
     return Image.fromarray(rgb, "RGB")

@@ -54,11 +54,11 @@ def _frame_traces(pos, keep_f: list[np.ndarray]) -> list[go.Scatter]:
             x=allpos[:, 0].astype(np.float32),
             y=allpos[:, 1].astype(np.float32),
             mode="markers",
-            marker=dict(
+            marker=dict(  # open symbols draw their outline in marker.color
                 size=26,
-                color=[BLUE if k else "white" for k in kept],
+                color=[BLUE if k else GREY for k in kept],
                 symbol=["circle" if k else "circle-x-open" for k in kept],
-                line=dict(color=[INK if k else GREY for k in kept], width=2),
+                line=dict(color=INK, width=2),
             ),
             hoverinfo="skip",
             name="unit (open ✕ = dropped)",
@@ -94,7 +94,7 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
         for f in range(n_frames)
     ]
     names = ["input"] + [f"hidden {i}" for i in range(1, len(anim.layer_sizes) - 1)] + ["output"]
-    style(fig, title=caption(0), height=470)
+    style(fig, title=caption(0), height=500, legend=False)
     fig.update_xaxes(
         tickvals=list(range(len(names))), ticktext=names, showgrid=False, zeroline=False, showline=False,
         range=[-0.4, len(names) - 0.6],
@@ -107,7 +107,7 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
                 type="buttons",
                 direction="left",
                 x=0,
-                y=-0.02,
+                y=-0.1,
                 xanchor="left",
                 yanchor="top",
                 pad=dict(t=6, r=6),
@@ -123,7 +123,7 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
                 active=0,
                 x=0.22,
                 len=0.78,
-                y=-0.02,
+                y=-0.1,
                 yanchor="top",
                 currentvalue=dict(prefix="iteration ", font=dict(size=14)),
                 steps=[
@@ -133,7 +133,7 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
                 ],
             )
         ],
-        margin=dict(b=90),
+        margin=dict(b=110),
     )
     return fig
 
@@ -158,12 +158,11 @@ def train_test_figure(tt: TrainTest) -> go.Figure:
                     col=col, row=1, showlegend=first, legendgroup="mean")
         fig.add_bar(x=units, y=test, name="test-time output", marker_color=ORANGE, col=col, row=1,
                     showlegend=first, legendgroup="test")
-    fig.add_scatter(x=units, y=tt.a, mode="markers", name="activation without dropout",
-                    marker=dict(symbol="line-ew-open", size=28, line=dict(width=3, color=INK)), row=1, col=1)
-    fig.add_scatter(x=units, y=tt.a, mode="markers", showlegend=False,
-                    marker=dict(symbol="line-ew-open", size=28, line=dict(width=3, color=INK)), row=1, col=2)
-    style(fig, height=400)
-    fig.update_layout(barmode="group", bargap=0.25, margin=dict(t=90))
+    for col in (1, 2):  # open symbols draw in marker.color
+        fig.add_scatter(x=units, y=tt.a, mode="markers", name="activation without dropout", showlegend=col == 1,
+                        marker=dict(symbol="line-ew-open", size=30, color=INK, line=dict(width=3)), row=1, col=col)
+    style(fig, height=430, legend_below=True)
+    fig.update_layout(barmode="group", bargap=0.25, margin=dict(t=40, b=80))
     fig.update_annotations(font_size=14)
     return fig
 
@@ -173,11 +172,12 @@ def unit_output_figure(uo: UnitOutput) -> go.Figure:
     c, n, w = binned(uo.samples, 50)
     fig = go.Figure(go.Bar(x=c, y=n, width=w, marker_color=SKY, name=f"{uo.samples.size:,} masks",
                            hovertemplate="z ≈ %{x:.3f}: %{y} masks<extra></extra>"))
-    fig.add_vline(x=uo.no_dropout, line=dict(color=VERMILION, width=3),
-                  annotation_text=f"no dropout: {uo.no_dropout:.3f}", annotation_position="top right")
-    fig.add_vline(x=uo.mean, line=dict(color=INK, width=2, dash="dash"),
-                  annotation_text=f"mean: {uo.mean:.3f}", annotation_position="top left")
-    style(fig, height=330, legend=False)
+    top = float(n.max()) * 1.05
+    fig.add_scatter(x=[uo.no_dropout] * 2, y=[0, top], mode="lines", line=dict(color=VERMILION, width=4),
+                    name=f"no dropout: {uo.no_dropout:.3f}")
+    fig.add_scatter(x=[uo.mean] * 2, y=[0, top], mode="lines", line=dict(color=INK, width=2, dash="dash"),
+                    name=f"mean over masks: {uo.mean:.3f}")
+    style(fig, height=340)
     fig.update_xaxes(title_text="z = w · (a ⊙ m) / (1−p)")
     fig.update_yaxes(title_text="masks")
     return fig
@@ -286,11 +286,11 @@ def standout_curves_figure(d: StandoutDemo) -> go.Figure:
                     name="relu(z)", row=1, col=2)
     fig.add_scatter(x=d.z_grid, y=d.test_curve, mode="lines", line=dict(color=PURPLE, width=3),
                     name="σ(α·z+β)·relu(z)", row=1, col=2)
-    style(fig, height=380)
+    style(fig, height=440, legend_below=True)
     fig.update_xaxes(title_text="drive z")
     fig.update_yaxes(range=[-0.03, 1.03], row=1, col=1)
     fig.update_annotations(font_size=14)
-    fig.update_layout(margin=dict(t=100))
+    fig.update_layout(margin=dict(t=40, b=100))
     return fig
 
 

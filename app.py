@@ -1,0 +1,16 @@
+"""DropViz: dropout and its variants, shown and proven live.  Run: ``streamlit run app.py``."""
+
+import streamlit as st
+
+from dropviz import ui
+
+st.set_page_config(
+    page_title="DropViz: dropout, shown and proven",
+    page_icon=":material/grain:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+    menu_items={"About": "DropViz shows how dropout and its variants work, and proves each claim live."},
+)
+page = ui.navigation()
+ui.sidebar()
+page.run()

@@ -1,0 +1,199 @@
+"""The only dropviz module that imports Streamlit: the page list, shared widgets, cached wrappers and the
+small rendering helpers every page uses (method header, claims panel, charts).
+
+URL state: widgets that define a view are bound to query parameters (``bind="query-params"``), so a
+shared link such as ``/standard?p=0.3&seed=7`` opens exactly that view. A malformed parameter is ignored
+by Streamlit; :func:`warn_bad_params` tells the user so on the page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import streamlit as st
+
+from dropviz import claims
+from dropviz.device import available_devices, default_device, describe
+from dropviz.methods import Method
+
+SEED_MAX = 2**31 - 1
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to the repository root (where app.py lives)
+    title: str
+    icon: str
+    url_path: str
+
+
+HOME = PageSpec("pages/home.py", "Home", ":material/home:", "home")
+SECTIONS: dict[str, tuple[PageSpec, ...]] = {
+    "Dense layers": (
+        PageSpec("pages/dense_standard.py", "Standard dropout", ":material/scatter_plot:", "standard"),
+        PageSpec("pages/dense_gaussian.py", "Bernoulli vs Gaussian", ":material/bar_chart:", "gaussian"),
+        PageSpec("pages/dense_dropconnect.py", "DropConnect", ":material/grid_on:", "dropconnect"),
+        PageSpec("pages/dense_standout.py", "Standout", ":material/tune:", "standout"),
+    ),
+}
+
+
+def all_pages() -> list[PageSpec]:
+    return [HOME, *(p for pages in SECTIONS.values() for p in pages)]
+
+
+def navigation():
+    """``st.navigation`` over every page, grouped in sidebar sections."""
+    def page(spec: PageSpec, default: bool = False):
+        return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=default)
+
+    nav: dict[str, list] = {"": [page(HOME, default=True)]}
+    for section, specs in SECTIONS.items():
+        nav[section] = [page(s) for s in specs]
+    return st.navigation(nav)
+
+
+# -- global settings: seed and device ---------------------------------------------------------------
+
+
+def sidebar() -> None:
+    """The global controls, rendered once by app.py on every page."""
+    with st.sidebar:
+        warn_bad_params({"seed": (int, 0, SEED_MAX)})
+        st.number_input(
+            "Seed", min_value=0, max_value=SEED_MAX, value=0, step=1, key="seed", bind="query-params",
+            help="Every mask on every page is drawn from this seed: the same seed (on the same device) "
+            "shows the same masks, so a class can follow along.",
+        )
+        devices = available_devices()
+        st.selectbox(
+            "Device", devices, index=devices.index(default_device()), key="device",
+            help="Auto-detected: CUDA, then Apple MPS, then CPU. Masks are reproducible per device.",
+        )
+        st.caption(f"Computing on **{describe(device())}**")
+
+
+def seed() -> int:
+    return int(st.session_state.get("seed", 0))
+
+
+def device() -> str:
+    d = st.session_state.get("device")
+    return d if d in available_devices() else default_device()
+
+
+# -- URL parameters ---------------------------------------------------------------------------------
+
+
+def _parse(raw: str, kind: type, lo: float, hi: float) -> Any:
+    value = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError
+    if not lo <= value <= hi:
+        raise ValueError
+    return value
+
+
+def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
+    """Show a clear message for each URL parameter in ``spec`` (name -> (type, min, max)) that does not
+    parse or is out of range; the bound widget then falls back to its default."""
+    for name, (kind, lo, hi) in spec.items():
+        values = st.query_params.get_all(name)
+        if not values:
+            continue
+        bad = len(values) > 1
+        if not bad:
+            try:
+                _parse(values[0], kind, lo, hi)
+            except (ValueError, OverflowError):
+                bad = True
+        if bad:
+            shown = "&".join(f"{name}={v}" for v in values)[:80]
+            what = "a whole number" if kind is int else "a number"
+            st.warning(
+                f"Ignored the link's `{shown}`: `{name}` must be {what} from {lo:,} to {hi:,}. "
+                "Showing the default instead.",
+                icon=":material/link_off:",
+            )
+
+
+def p_slider(
+    label: str = "Drop probability p",
+    *,
+    key: str = "p",
+    default: float = 0.5,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    step: float = 0.05,
+    help: str | None = "DropViz's p is always the DROP probability (PyTorch/Keras convention).",
+) -> float:
+    """A probability slider bound to the URL (``?p=0.3``)."""
+    warn_bad_params({key: (float, lo, hi)})
+    return float(st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help))
+
+
+def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | None = None):
+    """Any numeric slider that defines the view, bound to the URL under ``key``."""
+    warn_bad_params({key: (type(default), lo, hi)})
+    return st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help)
+
+
+# -- computation ------------------------------------------------------------------------------------
+
+_cache = st.cache_data(max_entries=128, show_spinner=False)
+
+
+def compute(fn: Callable[..., Any], /, **kwargs) -> Any:
+    """Call a pure dropviz function through Streamlit's cache, keyed by the function (module, name, source)
+    and its arguments. Results hold only arrays and numbers computed from public parameters, so sharing them
+    between sessions is safe; nothing a user uploads goes through here."""
+    return _cache(fn)(**kwargs)
+
+
+@_cache
+def _claim(claim_id: str, params: tuple[tuple[str, Any], ...]) -> claims.ClaimResult:
+    return claims.run(claim_id, **dict(params))
+
+
+# -- rendering --------------------------------------------------------------------------------------
+
+
+def method_header(method: Method, intro: str | None = None) -> None:
+    """Title, one-line summary, the paper, and the facts a practitioner checks."""
+    st.title(method.name)
+    st.markdown(f"**{method.summary}**")
+    if intro:
+        st.markdown(intro)
+    with st.expander("Facts: what is masked, shared axes, test time, paper", expanded=False):
+        st.markdown(
+            f"- **Masks:** {method.masks}\n"
+            f"- **Axes sharing one random draw:** {method.shared_axes}\n"
+            f"- **At test time:** {method.test_time}\n"
+            f"- **What the paper calls p:** {method.p_in_paper}\n"
+            f"- **Paper:** [{method.paper.cite()}]({method.paper.url})"
+        )
+
+
+def show_claims(claim_ids: list[str], **params) -> list[claims.ClaimResult]:
+    """Each claim measured now, at this page's parameters, with its number and a pass mark."""
+    results = [_claim(cid, tuple(sorted(params.items()))) for cid in claim_ids]
+    with st.container(border=True):
+        st.markdown("**Claims on this page, measured live**")
+        for r in results:
+            mark = {"PASS": ":green[✔ PASS]", "FAIL": ":red[✘ FAIL]", "N/A": ":gray[– N/A]"}[r.status]
+            value = "" if r.status == "N/A" else f" — measured **{r.value:.4g}**"
+            st.markdown(f"{mark} {r.text}{value}  \n:small[:gray[`{r.id}` · {r.criterion}]]")
+    return results
+
+
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def plot(fig, *, key: str | None = None) -> None:
+    """A Plotly chart with our own theme (projector-friendly) at full container width."""
+    st.plotly_chart(fig, theme=None, width="stretch", config=PLOT_CONFIG, key=key)

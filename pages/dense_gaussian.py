@@ -1,0 +1,51 @@
+"""Bernoulli vs Gaussian dropout masks: same mean, same variance, different shape."""
+
+import streamlit as st
+
+from dropviz import dense, masks, methods, ui
+from dropviz.figures import dense as figs
+
+ui.method_header(
+    methods.get("gaussian"),
+    "Gaussian dropout multiplies every activation by noise drawn from N(1, σ²) with σ² = p/(1−p): "
+    "exactly the mean and variance of the inverted Bernoulli mask, but nothing is ever fully switched off.",
+)
+seed, device = ui.seed(), ui.device()
+c1, c2, c3 = st.columns([2, 1, 1])
+with c1:
+    p = ui.p_slider()
+with c2:
+    rows = ui.bound_slider("Examples (rows)", 1, 32, 8, 1, key="rows")
+with c3:
+    cols = ui.bound_slider("Units (columns)", 2, 64, 16, 1, key="cols")
+
+mp = ui.compute(dense.mask_pair, p=p, seed=seed, batch=rows, units=cols, device=device)
+st.subheader("The two masks, same shape, same p, same seed")
+ui.plot(figs.mask_pair_figure(mp), key="masks")
+
+st.subheader("Distribution of mask values")
+left, right = st.columns([3, 2])
+with left:
+    ui.plot(figs.mask_histogram_figure(mp), key="hist")
+with right:
+    theory_std = masks.gaussian_std(p)
+    st.table(
+        {
+            "": ["mean", "variance", "std"],
+            "Bernoulli": [f"{v:.4f}" for v in (mp.bernoulli_mean, mp.bernoulli_var, mp.bernoulli_var**0.5)],
+            "Gaussian": [f"{v:.4f}" for v in (mp.gaussian_mean, mp.gaussian_var, mp.gaussian_var**0.5)],
+            "Theory": [f"{v:.4f}" for v in (1.0, mp.theory_var, theory_std)],
+        },
+        hide_index=True,
+    )
+    st.caption(f"Bernoulli and Gaussian columns are measured over {mp.n:,} draws of each mask. At p = 1 DropViz drops the layer (zeros): "
+               "the Gaussian's variance would be infinite.")
+    st.warning(
+        f"**A common error:** some articles give the Gaussian mask a standard deviation of p(1−p) "
+        f"(= {p * (1 - p):.3g} here). That is the *variance* of an unscaled Bernoulli(p) mask whose mean is p. "
+        f"A mean-1 mask that matches inverted dropout needs std sqrt(p/(1−p)) = {theory_std:.3g}.",
+        icon=":material/error:",
+    )
+
+ui.show_claims(["gaussian.mean_one", "gaussian.std_matches", "gaussian.matches_bernoulli_variance"],
+               p=p, seed=seed, device=device)

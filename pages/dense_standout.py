@@ -1,0 +1,34 @@
+"""Standout (adaptive dropout): the keep probability follows each unit's own drive."""
+
+import streamlit as st
+
+from dropviz import dense, methods, ui
+from dropviz.figures import dense as figs
+
+ui.method_header(
+    methods.get("standout"),
+    "Standout overlays a 'standout network' that decides, per unit and per example, whether to keep it. "
+    "In the paper's cheap form its weights are an affine function of the layer's own: "
+    "P(keep unit j) = σ(α·z_j + β), where z_j is the unit's drive (pre-activation). "
+    "With α > 0 strongly driven units are kept **more** often (one popular article says the opposite).",
+)
+seed, device = ui.seed(), ui.device()
+c1, c2 = st.columns(2)
+with c1:
+    alpha = ui.bound_slider("α (slope)", -2.0, 5.0, 1.0, 0.1, key="alpha")
+with c2:
+    beta = ui.bound_slider("β (offset)", -4.0, 4.0, 0.0, 0.1, key="beta")
+
+d = ui.compute(dense.standout_demo, alpha=alpha, beta=beta, seed=seed, device=device)
+st.subheader("Keep probability and the test-time output")
+ui.plot(figs.standout_curves_figure(d), key="curves")
+st.markdown(
+    "At test time Standout replaces the random mask by its expectation: the output is "
+    "σ(α·z+β)·relu(z). With α = 1, β = 0 that is z·σ(z) for z > 0, i.e. **SiLU/Swish** on the positive side."
+)
+st.subheader("One batch: keep probability per unit, and this draw's dropped units")
+ui.plot(figs.standout_batch_figure(d), key="batch")
+st.caption("Drives come from a seeded linear layer on random inputs (8 examples × 16 units).")
+
+ui.show_claims(["standout.keep_prob_increases_with_drive", "standout.test_time_is_expectation"],
+               alpha=alpha, beta=beta, seed=seed, device=device)

@@ -1,0 +1,36 @@
+"""Landing page: what dropout is, and a live gallery of every registered method."""
+
+import streamlit as st
+
+from dropviz import methods, ui
+from dropviz.figures.common import to_image
+
+st.title("DropViz")
+st.markdown(
+    "**Dropout** trains a neural network while randomly switching off parts of it: at every training step "
+    "each unit (or weight, channel, block, …) is dropped with probability *p*, so the network cannot rely "
+    "on any one part being there. At test time nothing is dropped and the outputs are rescaled so that, on "
+    "average, every unit sees what it saw in training. Every picture and number in DropViz is computed "
+    "live from the seed in the sidebar, and every claim on a page is measured as you watch."
+)
+
+p = ui.p_slider("Drop probability p for the gallery")
+seed = ui.seed()
+st.caption(
+    "Each thumbnail is the same positive 8 × 16 input (examples × units) after the method's mask: "
+    "light grey cells were dropped. Standout ignores p: its keep probability comes from each unit's own drive."
+)
+
+for family in methods.FAMILIES:
+    members = methods.by_family(family)
+    if not members:
+        continue
+    st.subheader({"dense": "Dense layers", "conv": "Convolutional layers", "recurrent": "Recurrent layers",
+                  "bayesian": "Bayesian and pruning"}[family])
+    cols = st.columns(4)
+    for i, m in enumerate(members):
+        with cols[i % 4].container(border=True):
+            st.markdown(f"**{m.name}**")
+            st.image(to_image(ui.compute(m.thumbnail, p=p, seed=seed), vmax=3.5, cell=14), width="stretch")
+            st.caption(m.summary)
+            st.page_link(m.page, label="Open the page", icon=":material/arrow_forward:")

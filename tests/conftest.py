@@ -1,0 +1,23 @@
+"""Shared fixtures. Test levels: unit (default) → ``-m app`` (AppTest per page) → ``-m e2e`` (Chromium)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def gen():
+    """A fresh CPU generator with a fixed seed (a test that wants another seed makes its own)."""
+    g = torch.Generator()
+    g.manual_seed(1234)
+    return g
+
+
+def binomial_ok(kept: int, n: int, q: float, z: float = 5.0) -> bool:
+    """``kept`` successes out of ``n`` are within ``z`` standard deviations of Binomial(n, q)."""
+    return abs(kept - n * q) <= z * (n * q * (1 - q)) ** 0.5 + 1e-9

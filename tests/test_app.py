@@ -1,0 +1,156 @@
+"""Streamlit AppTest for every page: defaults, every slider at its min and max, the seed extremes,
+malformed URL parameters, and charts that really show data."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dropviz import claims, ui
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.app
+APP = os.path.join(ROOT, "app.py")
+TIMEOUT = 120  # heavy first runs (claims with millions of draws) on a 2-core CI machine
+PAGES = ui.all_pages()
+
+
+def open_page(path: str, query: dict[str, str] | None = None, seed: int | None = None) -> AppTest:
+    """Open ``path`` directly, as a shared link would: query parameters reach its first run.
+
+    AppTest runs a non-home page without re-rendering app.py's sidebar widgets, so ``seed`` is placed
+    in session state (where the sidebar's seed widget keeps it); the browser test drives the real widget."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if seed is not None:
+        at.session_state["seed"] = seed
+    if path != ui.HOME.path:
+        at.switch_page(path)
+    return at.run()
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def assert_clean(at: AppTest, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.message for e in at.exception]}"
+    assert not at.error, f"{where}: {[e.value for e in at.error]}"
+
+
+def _has_data(trace: dict) -> bool:
+    for key in ("x", "y", "z"):
+        v = trace.get(key)
+        if isinstance(v, dict) and v.get("bdata"):  # plotly's base64 typed arrays
+            return True
+        if isinstance(v, list) and len(v) > 0:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_page_renders_with_defaults(spec):
+    at = open_page(spec.path)
+    assert_clean(at, spec.path)
+    assert at.title, "every page has a title"
+    for fig in chart_specs(at):
+        assert fig["data"] and any(_has_data(t) for t in fig["data"]), "a chart with no data"
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_every_slider_at_min_and_max(spec):
+    at = open_page(spec.path)
+    sliders = [(s.key, type(s.value), s.min, s.max, s.value) for s in at.slider]
+    assert sliders, "every page has at least one slider"
+    for key, kind, lo, hi, default in sliders:
+        for v in (lo, hi):
+            at.slider(key=key).set_value(kind(v)).run()
+            assert_clean(at, f"{spec.path} {key}={v}")
+            assert chart_specs(at) or spec == ui.HOME
+        at.slider(key=key).set_value(default).run()
+
+
+@pytest.mark.parametrize("v", [0, ui.SEED_MAX])
+def test_seed_widget_extremes_from_the_url(v):
+    at = open_page(ui.HOME.path, {"seed": str(v)})
+    assert_clean(at, f"seed={v}")
+    assert at.number_input(key="seed").value == v
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_pages_at_seed_extremes(spec):
+    for v in (0, ui.SEED_MAX):
+        assert_clean(open_page(spec.path, seed=v), f"{spec.path} seed={v}")
+
+
+def test_seed_changes_the_masks_and_same_seed_reproduces():
+    def first_heatmap(seed):
+        return chart_specs(open_page("pages/dense_gaussian.py", seed=seed))[0]["data"][0]["z"]
+
+    assert first_heatmap(3) == first_heatmap(3)
+    assert first_heatmap(3) != first_heatmap(4)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"p": "banana"}, {"p": "7"}, {"p": "nan"}, {"p": ["0.2", "0.3"]}, {"p": "0.1", "iters": "100000"},
+     {"p": "0.1", "hidden": "-3"}],
+    ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()),
+)
+def test_malformed_url_parameters_get_a_clear_message(query):
+    at = open_page("pages/dense_standard.py", query)
+    assert_clean(at, str(query))
+    bad = [k for k in query if not (k == "p" and query[k] == "0.1")]
+    warnings = " ".join(w.value for w in at.warning)
+    for k in bad:
+        assert f"`{k}=" in warnings, warnings
+    assert at.slider(key="p").value == (0.1 if query.get("p") == "0.1" else 0.5)
+
+
+def test_valid_url_parameters_open_that_view():
+    at = open_page("pages/dense_dropconnect.py", {"p": "0.3", "inputs": "32", "outputs": "8"})
+    assert_clean(at, "shared link")
+    assert at.slider(key="p").value == pytest.approx(0.3)
+    z = chart_specs(at)[0]["data"][0]["z"]  # a base64 typed array with its shape
+    assert z["shape"].replace(" ", "") == "8,32"
+
+
+@pytest.mark.parametrize(
+    "path,ids",
+    [
+        ("pages/dense_standard.py", ["standard.keep_rate", "standard.expectation_preserved",
+                                     "standard.classic_matches_inverted"]),
+        ("pages/dense_gaussian.py", ["gaussian.mean_one", "gaussian.std_matches"]),
+        ("pages/dense_dropconnect.py", ["dropconnect.gaussian_inference_beats_weight_scaling"]),
+        ("pages/dense_standout.py", ["standout.keep_prob_increases_with_drive"]),
+    ],
+)
+def test_pages_show_their_claims_with_measured_values(path, ids):
+    at = open_page(path)
+    text = " ".join(m.value for m in at.markdown)
+    for cid in ids:
+        assert f"`{cid}`" in text
+        assert claims.get(cid).text in text
+    assert "PASS" in text and "FAIL" not in text
+
+
+def test_home_gallery_lists_every_registered_method():
+    from dropviz import methods
+
+    at = open_page(ui.HOME.path)
+    text = " ".join(m.value for m in at.markdown)
+    for m in methods.METHODS:
+        assert m.name in text
+    assert len(at.get("image")) == len(methods.METHODS)
+
+
+@pytest.mark.parametrize("query", [{"seed": "-5"}, {"seed": "1e99"}, {"seed": "abc"}])
+def test_malformed_seed_in_url_gets_a_clear_message(query):
+    at = open_page(ui.HOME.path, query)
+    assert_clean(at, str(query))
+    assert any("`seed=" in w.value for w in at.warning)
+    assert at.number_input(key="seed").value == 0

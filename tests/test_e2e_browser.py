@@ -1,0 +1,199 @@
+"""The real app in headless Chromium: every page renders without an exception element, its charts draw,
+nothing overflows the screen, and the shared-link, seed and animation controls work. Screenshots land in
+``artifacts/screenshots/``.
+
+Needs Chromium (``apt-get install -y chromium``; or set DROPVIZ_CHROMIUM). Without it these tests skip,
+unless DROPVIZ_REQUIRE_E2E=1 (as in CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from dropviz import ui
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+SHOTS = os.path.join(ROOT, "artifacts", "screenshots")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTH, HEIGHT = 1400, 900
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("DROPVIZ_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _missing(why: str):
+    if os.environ.get("DROPVIZ_REQUIRE_E2E") == "1":
+        pytest.fail(f"browser test required but {why}")
+    pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    os.makedirs(SHOTS, exist_ok=True)
+    log = open(os.path.join(ROOT, "artifacts", "e2e-server.log"), "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the Streamlit server did not come up within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = _chromium()
+    if exe is None:
+        _missing("no Chromium found (apt-get install -y chromium, or set DROPVIZ_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -r requirements-dev.txt)")
+    os.makedirs(SHOTS, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def settle(pg, timeout_ms: int = 90_000) -> None:
+    """Wait until Streamlit has finished running the script and no element is stale."""
+    pg.wait_for_selector('[data-testid="stMain"]', timeout=timeout_ms)
+    pg.wait_for_timeout(800)
+    pg.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && document.querySelectorAll('[data-stale="true"]').length === 0""",
+        timeout=timeout_ms,
+    )
+    pg.wait_for_timeout(500)
+
+
+def screenshot(pg, name: str) -> str:
+    """The whole page (Streamlit scrolls inside its main block, so grow the viewport to fit)."""
+    h = pg.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    pg.set_viewport_size({"width": WIDTH, "height": min(int(h) + 40, 10_000)})
+    pg.wait_for_timeout(700)
+    path = os.path.join(SHOTS, f"{name}.png")
+    pg.screenshot(path=path)
+    pg.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    return path
+
+
+@pytest.mark.parametrize("spec", ui.all_pages(), ids=lambda s: s.url_path)
+def test_page_renders_in_chromium(server, page, spec):
+    page.goto(f"{server}/{'' if spec == ui.HOME else spec.url_path}")
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator("h1").first.inner_text().strip()
+    plots = page.locator(".js-plotly-plot")
+    if spec != ui.HOME:
+        assert plots.count() >= 1
+    for i in range(plots.count()):
+        drawn = plots.nth(i).locator("g.trace, g.hm, .heatmaplayer image, g.barlayer path, g.scatterlayer path")
+        assert drawn.count() > 0, f"chart {i} on {spec.url_path} draws nothing"
+    if spec == ui.HOME:
+        assert page.locator('[data-testid="stImage"] img').count() >= 4
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{spec.url_path} overflows horizontally by {overflow}px"
+    assert os.path.getsize(screenshot(page, spec.url_path)) > 10_000
+
+
+def test_shared_link_opens_that_view_and_bad_params_are_explained(server, page):
+    page.goto(f"{server}/gaussian?p=0.3&seed=5&rows=4")
+    settle(page)
+    assert page.locator('[data-testid="stSidebar"] input').first.input_value() == "5"
+    assert "0.30" in page.locator('[data-testid="stSlider"]').first.inner_text()
+    page.goto(f"{server}/standard?p=banana&seed=-3")
+    settle(page)
+    alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "p=banana" in alerts and "seed=-3" in alerts
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "bad-url-parameters")
+
+
+def test_seed_widget_updates_url_and_masks(server, page):
+    page.goto(f"{server}/gaussian")
+    settle(page)
+    before = page.locator(".js-plotly-plot").first.inner_html()
+    page.locator('[data-testid="stSidebar"] [data-testid="stNumberInputStepUp"]').click()
+    settle(page)
+    assert "seed=1" in page.url
+    assert page.locator('[data-testid="stSidebar"] input').first.input_value() == "1"
+    assert page.locator(".js-plotly-plot").first.inner_html() != before
+
+
+def _click_center(pg, locator) -> None:
+    """Plotly's SVG buttons need a real pointer click at their position."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_network_animation_plays_and_pauses(server, page):
+    page.goto(f"{server}/standard")
+    settle(page)
+    plot = page.locator(".js-plotly-plot").first
+    assert plot.evaluate("e => e.layout.title.text").startswith("Iteration 1:")
+    step = 0
+    for _ in range(3):  # the chart may still be laying out right after the script finished
+        page.wait_for_timeout(1000)
+        _click_center(page, plot.locator(".updatemenu-button").nth(0))  # ▶ Play
+        page.wait_for_timeout(2500)
+        step = plot.evaluate("e => e.layout.sliders[0].active")
+        if step >= 1:
+            break
+    assert step >= 1, "the animation did not advance"
+    assert plot.evaluate("e => e.layout.title.text").startswith(f"Iteration {step + 1}:")
+    _click_center(page, plot.locator(".updatemenu-button").nth(1))  # ❚❚ Pause
+    page.wait_for_timeout(300)
+    paused = plot.evaluate("e => e.layout.sliders[0].active")
+    page.wait_for_timeout(2000)
+    assert plot.evaluate("e => e.layout.sliders[0].active") == paused, "pause did not stop the animation"
