@@ -30,7 +30,7 @@ def style(
     fig: go.Figure, *, title: str | None = None, height: int = 360, legend: bool = True, legend_below: bool = False
 ) -> go.Figure:
     """Apply the shared layout: readable fonts, margins that fit the tick labels, legend on top (or below)."""
-    where = dict(yanchor="top", y=-0.18) if legend_below else dict(yanchor="bottom", y=1.02)
+    where = dict(yanchor="top", y=-0.3) if legend_below else dict(yanchor="bottom", y=1.02)
     fig.update_layout(
         font=FONT,
         height=height,

@@ -290,7 +290,7 @@ def standout_curves_figure(d: StandoutDemo) -> go.Figure:
     fig.update_xaxes(title_text="drive z")
     fig.update_yaxes(range=[-0.03, 1.03], row=1, col=1)
     fig.update_annotations(font_size=14)
-    fig.update_layout(margin=dict(t=40, b=100))
+    fig.update_layout(margin=dict(t=40, b=120))
     return fig
 
 
