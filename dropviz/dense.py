@@ -5,6 +5,7 @@ numpy arrays in small frozen dataclasses. Pages cache them; figures draw them; c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -63,6 +64,7 @@ class TrainTest:
     n_masks: int
 
 
+@lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def train_test(p: float, seed: int, units: int = 8, n_masks: int = 400_000, device: str = "cpu") -> TrainTest:
     p = masks.check_p(p)
     a = data.teaching_vector(seed, units).to(device)  # (D,)
@@ -138,6 +140,7 @@ class MaskPair:
     gaussian_sample: np.ndarray
 
 
+@lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def mask_pair(
     p: float, seed: int, batch: int = 8, units: int = 16, n: int = 2_000_000, device: str = "cpu"
 ) -> MaskPair:
@@ -170,6 +173,8 @@ def mask_pair(
 # --------------------------------------------------------------------------------------------------
 # DropConnect
 
+MC_BUDGET = 40_000_000  # mask elements drawn for one Monte Carlo reference (≈1 s on 2 CPU cores)
+
 
 @dataclass(frozen=True)
 class DropConnectDemo:
@@ -187,6 +192,7 @@ class DropConnectDemo:
     n_gauss: int
 
 
+@lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def dropconnect_demo(
     p: float,
     seed: int,
@@ -197,8 +203,12 @@ def dropconnect_demo(
     n_gauss: int = 1000,
     device: str = "cpu",
 ) -> DropConnectDemo:
-    """Per-example weight masks, and the three test-time rules against a Monte Carlo reference."""
+    """Per-example weight masks, and the three test-time rules against a Monte Carlo reference.
+
+    The reference uses ``n_mc`` masks, or fewer for large layers: at most ``MC_BUDGET`` mask elements in
+    all, which bounds the work any slider setting can ask for (``n_mc`` in the result says how many)."""
     p = masks.check_p(p)
+    n_mc = max(1, min(n_mc, MC_BUDGET // (out_features * (in_features + 1))))
     w, b = (t.to(device) for t in data.dense_layer(seed, in_features, out_features))
     v = data.dense_activations(seed + 1, batch=1, units=in_features)[0].to(device)
     g = masks.make_generator(seed, device)
@@ -255,6 +265,7 @@ class StandoutDemo:
     bin_count: np.ndarray
 
 
+@lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def standout_demo(
     alpha: float, beta: float, seed: int, batch: int = 8, units: int = 16, n: int = 1_000_000, device: str = "cpu"
 ) -> StandoutDemo:

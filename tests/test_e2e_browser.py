@@ -105,12 +105,15 @@ def page(browser):
 
 
 def settle(pg, timeout_ms: int = 90_000) -> None:
-    """Wait until Streamlit has finished running the script and no element is stale."""
+    """Wait until Streamlit has finished running the script, no element is stale, and every chart
+    element has drawn its plot (Plotly's bundle loads lazily, after the script is done)."""
     pg.wait_for_selector('[data-testid="stMain"]', timeout=timeout_ms)
     pg.wait_for_timeout(800)
     pg.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && document.querySelectorAll('[data-stale="true"]').length === 0""",
+                 && document.querySelectorAll('[data-stale="true"]').length === 0
+                 && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+                         .every(c => c.querySelector('.js-plotly-plot .main-svg'))""",
         timeout=timeout_ms,
     )
     pg.wait_for_timeout(500)
