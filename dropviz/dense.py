@@ -302,3 +302,9 @@ def standout_demo(
         bin_theory=_np(theory / count),
         bin_count=_np(count),
     )
+
+
+def clear_caches() -> None:
+    """Forget the memoised results (tests that patch the math use this so nothing stale is reused)."""
+    for fn in (train_test, mask_pair, dropconnect_demo, standout_demo):
+        fn.cache_clear()

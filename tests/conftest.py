@@ -21,3 +21,13 @@ def gen():
 def binomial_ok(kept: int, n: int, q: float, z: float = 5.0) -> bool:
     """``kept`` successes out of ``n`` are within ``z`` standard deviations of Binomial(n, q)."""
     return abs(kept - n * q) <= z * (n * q * (1 - q)) ** 0.5 + 1e-9
+
+
+@pytest.fixture
+def fresh_caches():
+    """Patched math must not meet results memoised before the patch (or leak them after it)."""
+    from dropviz import dense
+
+    dense.clear_caches()
+    yield
+    dense.clear_caches()

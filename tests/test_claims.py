@@ -58,19 +58,19 @@ def test_standout_claims_across_alpha_beta(alpha, beta):
         assert r.status in expected, r.line()
 
 
-def test_claim_fails_when_gaussian_std_is_the_popular_error(monkeypatch):
+def test_claim_fails_when_gaussian_std_is_the_popular_error(monkeypatch, fresh_caches):
     monkeypatch.setattr(masks, "gaussian_std", lambda p: p * (1 - p))
     assert claims.run("gaussian.std_matches", quick=True).status == "FAIL"
 
 
-def test_claim_fails_without_inverted_scaling(monkeypatch):
+def test_claim_fails_without_inverted_scaling(monkeypatch, fresh_caches):
     real = masks.bernoulli_mask
     monkeypatch.setattr(masks, "bernoulli_mask", lambda *a, **k: real(*a, **{**k, "inverted": False}))
     assert claims.run("standard.expectation_preserved", quick=True).status == "FAIL"
     assert claims.run("standard.keep_rate", quick=True).status == "PASS"  # the rate itself is unchanged
 
 
-def test_claim_fails_if_standout_drops_strong_units(monkeypatch):
+def test_claim_fails_if_standout_drops_strong_units(monkeypatch, fresh_caches):
     real = masks.standout_mask
     monkeypatch.setattr(masks, "standout_mask", lambda z, a=1.0, b=0.0, **k: real(-z, a, b, **k))
     assert claims.run("standout.keep_prob_increases_with_drive", quick=True).status == "FAIL"
