@@ -15,7 +15,7 @@ from dropviz import data, layers, masks
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().to("cpu", torch.float64).numpy()
+    return t.detach().cpu().double().numpy()  # to the CPU first: MPS has no float64
 
 
 # --------------------------------------------------------------------------------------------------
@@ -150,8 +150,8 @@ def mask_pair(
     gauss = masks.gaussian_mask((batch, units), p, generator=g, device=device)
     # The statistics come from their own generator so they do not depend on the displayed shape.
     g_stats = masks.make_generator(seed + 1, device)
-    big_b = masks.bernoulli_mask((n,), p, generator=g_stats, device=device).double()
-    big_g = masks.gaussian_mask((n,), p, generator=g_stats, device=device).double()
+    big_b = masks.bernoulli_mask((n,), p, generator=g_stats, device=device).cpu().double()
+    big_g = masks.gaussian_mask((n,), p, generator=g_stats, device=device).cpu().double()
     x = data.gallery_input(seed, batch=batch, units=units)  # positive, so every change is the mask's doing
     k = min(n, 20_000)
     return MaskPair(
@@ -215,13 +215,13 @@ def dropconnect_demo(
     shown = masks.dropconnect_mask(n_show, out_features, in_features, p, generator=g, device=device)
     rows = masks.bernoulli_mask((n_show, out_features, 1), p, generator=g, device=device)
     # MC reference: the expectation the test-time rule should reproduce, in chunks to bound memory.
-    total, done = torch.zeros(out_features, device=device, dtype=torch.float64), 0
+    total, done = torch.zeros(out_features, dtype=torch.float64), 0  # accumulated on the CPU in float64
     chunk = max(1, min(n_mc, 2_000_000 // (in_features * out_features)))
     while done < n_mc:
         n = min(chunk, n_mc - done)
         m = masks.dropconnect_mask(n, out_features, in_features, p, generator=g, device=device)
         u = layers.dropconnect_forward(v.expand(n, -1), w, b, m)
-        total += F.relu(u).double().sum(0)
+        total += F.relu(u).sum(0).cpu().double()
         done += n
     mc = total / n_mc
     ws = F.relu(F.linear(v, w, b))
@@ -279,13 +279,14 @@ def standout_demo(
     # Many units with drives spread over [-4, 4]: the measured keep rate per bin.
     zs = torch.rand(n, generator=g, device=device) * 8 - 4
     ms = masks.standout_mask(zs, alpha, beta, generator=g)
-    edges = torch.linspace(-4, 4, 17, device=device)
+    zs, ms = zs.cpu().double(), ms.cpu().double()  # bin on the CPU, in float64
+    edges = torch.linspace(-4, 4, 17, dtype=torch.float64)
     idx = torch.bucketize(zs, edges[1:-1])
     count = torch.bincount(idx, minlength=16).double()
-    kept = torch.bincount(idx, weights=ms.double(), minlength=16)
+    kept = torch.bincount(idx, weights=ms, minlength=16)
     centers = (edges[1:] + edges[:-1]) / 2
     # theory: the mean keep probability of the units that fell in each bin
-    theory = torch.bincount(idx, weights=masks.standout_keep_prob(zs, alpha, beta).double(), minlength=16)
+    theory = torch.bincount(idx, weights=masks.standout_keep_prob(zs, alpha, beta), minlength=16)
     keep_curve = masks.standout_keep_prob(z_grid, alpha, beta)
     return StandoutDemo(
         alpha=float(alpha),

@@ -23,7 +23,7 @@ MIN_KEPT_FOR_CLT = 5  # surviving terms per sum before a central-limit (Gaussian
 def keep_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
     n = 100_000 if quick else 4_000_000
     m = masks.bernoulli_mask((n,), p, generator=masks.make_generator(seed, device), device=device)
-    rate = float((m > 0).double().mean())
+    rate = int((m > 0).sum()) / n
     tol = Z * math.sqrt(p * (1 - p) / n)
     return Measurement(
         abs(rate - (1 - p)) <= tol + 1e-12,
@@ -182,8 +182,9 @@ def standout_monotone(
         return not_applicable("the statement is about α > 0 (with α < 0 the rule is reversed, α = 0 is flat)")
     n = 50_000 if quick else 1_000_000
     g = masks.make_generator(seed, device)
-    z = torch.rand(n, generator=g, device=device, dtype=torch.float64) * 8 - 4  # drives in [-4, 4]
+    z = torch.rand(n, generator=g, device=device) * 8 - 4  # drives in [-4, 4]
     m = masks.standout_mask(z, alpha, beta, generator=g)
+    z, m = z.cpu().double(), m.cpu().double()  # statistics on the CPU in float64 (MPS has none)
     # OLS slope of the keep indicator on z, its standard error, and the slope sigma(alpha z + beta) implies
     zc = z - z.mean()
     szz = (zc * zc).sum()
@@ -214,8 +215,9 @@ def standout_test_time(
 ) -> Measurement:
     n = 2_000 if quick else 50_000
     g = masks.make_generator(seed, device)
-    z = torch.linspace(-4, 4, 41, device=device, dtype=torch.float64)
-    m = masks.standout_mask(z.expand(n, -1), alpha, beta, generator=g)  # (n, 41)
+    z = torch.linspace(-4, 4, 41, device=device)
+    m = masks.standout_mask(z.expand(n, -1), alpha, beta, generator=g).cpu().double()  # (n, 41)
+    z = z.cpu().double()
     mean = (m * torch.relu(z)).mean(0)
     prob = masks.standout_keep_prob(z, alpha, beta)
     test = prob * torch.relu(z)
