@@ -24,23 +24,22 @@ def _baseline(x: torch.Tensor) -> torch.Tensor:
     return F.dropout(x, P, training=True)
 
 
-@benchmark("standard")
-def standard(device: str, quick: bool) -> Pair:
+def _vs_dropout(device: str, quick: bool, mask_fn) -> Pair:
+    """``x * mask_fn(x.shape, P)`` against ``F.dropout(x, P)``, forward + backward on the same tensor."""
     x, grad, g = _inputs(device, quick)
 
     def ours(t: torch.Tensor) -> torch.Tensor:
-        return t * masks.bernoulli_mask(t.shape, P, generator=g, device=t.device)
+        return t * mask_fn(t.shape, P, generator=g, device=t.device)
 
     return Pair(fwd_bwd(ours, x, grad), fwd_bwd(_baseline, x, grad),
-                f"bernoulli_mask·x vs F.dropout, fwd+bwd, p={P}, {tuple(x.shape)}")
+                f"{mask_fn.__name__}·x vs F.dropout, fwd+bwd, p={P}, {tuple(x.shape)}")
+
+
+@benchmark("standard")
+def standard(device: str, quick: bool) -> Pair:
+    return _vs_dropout(device, quick, masks.bernoulli_mask)
 
 
 @benchmark("gaussian")
 def gaussian(device: str, quick: bool) -> Pair:
-    x, grad, g = _inputs(device, quick)
-
-    def ours(t: torch.Tensor) -> torch.Tensor:
-        return t * masks.gaussian_mask(t.shape, P, generator=g, device=t.device)
-
-    return Pair(fwd_bwd(ours, x, grad), fwd_bwd(_baseline, x, grad),
-                f"gaussian_mask·x vs F.dropout, fwd+bwd, p={P}, {tuple(x.shape)}")
+    return _vs_dropout(device, quick, masks.gaussian_mask)
