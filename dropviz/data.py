@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from dropviz import images
 from dropviz.masks import make_generator
 
 
@@ -37,3 +38,13 @@ def gallery_input(seed: int, batch: int = 8, units: int = 16) -> torch.Tensor:
     every zero in a thumbnail is a dropped unit rather than a ReLU zero."""
     g = make_generator(seed)
     return 0.3 + torch.randn(batch, units, generator=g).abs()
+
+
+def gallery_image() -> torch.Tensor:
+    """The home-page gallery input of the conv methods: the cat's R, G, B channels, a 16 × 16 centre crop
+    each, mapped to 0.3 … 3.0 (strictly positive, so every zero in a thumbnail is a dropped value). (1, 3, 16, 16)."""
+    x = images.cat().tensor()  # (1, 3, H, W)
+    h, w = x.shape[-2:]
+    side = min(h, w)
+    crop = x[..., (h - side) // 2 : (h + side) // 2, (w - side) // 2 : (w + side) // 2]
+    return 0.3 + 2.7 * F.adaptive_avg_pool2d(crop, 16)

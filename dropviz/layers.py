@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dropviz import masks
+from dropviz import conv, masks
 
 
 class Dropout(nn.Module):
@@ -182,3 +182,124 @@ class StandoutLinear(nn.Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}, beta={self.beta}"
+
+
+# -- convolutional layers (dropviz.conv): (B, C, H, W) in, same shape out (pooled for max-pooling dropout) ----
+
+
+class _ConvDropout(nn.Module):
+    """Shared plumbing: validate p, keep the generator, remember the last mask, identity in eval."""
+
+    def __init__(self, p: float, generator: torch.Generator | None):
+        super().__init__()
+        self.p = masks.check_p(p)
+        self.generator = generator
+        self.last_mask: torch.Tensor | None = None
+
+    def _check(self, x: torch.Tensor) -> None:
+        if x.ndim != 4:
+            raise ValueError(f"expected a (B, C, H, W) input, but got shape {tuple(x.shape)}")
+
+
+class SpatialDropout2d(_ConvDropout):
+    """SpatialDropout (Tompson et al. 2015): whole channels, mask (B, C, 1, 1). See :func:`conv.spatial_mask`."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        if not self.training:
+            return x
+        self.last_mask = conv.spatial_mask(x.shape, self.p, generator=self.generator, device=x.device, dtype=x.dtype)
+        return x * self.last_mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Cutout(nn.Module):
+    """Cutout (DeVries & Taylor 2017) on input images: ``n_holes`` holes of size ``length`` centred uniformly
+    over the whole image, clipped, on all channels. Training only; no rescaling. See :func:`conv.cutout_mask`."""
+
+    def __init__(self, length: int, n_holes: int = 1, *, kind: conv.CutoutShape = "square",
+                 channels: int | None = None, generator: torch.Generator | None = None):
+        super().__init__()
+        conv.hole_extent(max(1, int(length)), kind)  # validates kind
+        self.length, self.n_holes, self.kind, self.channels = int(length), int(n_holes), kind, channels
+        self.generator = generator
+        self.last_mask: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        self.last_mask = conv.cutout_mask(x.shape, self.length, n_holes=self.n_holes, kind=self.kind,
+                                          channels=self.channels, generator=self.generator, device=x.device,
+                                          dtype=x.dtype)
+        return x * self.last_mask
+
+    def extra_repr(self) -> str:
+        return f"length={self.length}, n_holes={self.n_holes}, kind={self.kind!r}, channels={self.channels}"
+
+
+class DropBlock2d(_ConvDropout):
+    """DropBlock (Ghiasi et al. 2018), torchvision semantics. See :func:`conv.dropblock_mask`."""
+
+    def __init__(self, p: float, block_size: int, *, generator: torch.Generator | None = None):
+        super().__init__(p, generator)
+        self.block_size = int(block_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        if not self.training or self.p == 0.0:
+            return x
+        self.last_mask = conv.dropblock_mask(x.shape, self.p, self.block_size, generator=self.generator,
+                                             device=x.device, dtype=x.dtype)
+        return x * self.last_mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, block_size={self.block_size}"
+
+
+class MaxPoolDropout2d(_ConvDropout):
+    """Max-pooling dropout (Wu & Gu 2015): Bernoulli keep-mask inside each pool×pool window, then max.
+    At test time ``inference="pwp"`` (probabilistic weighted pooling, the exact expectation for
+    non-negative inputs), ``"max"`` (plain max pooling) or ``"scaled"`` ((1−p)·max)."""
+
+    RULES = ("pwp", "max", "scaled")
+
+    def __init__(self, p: float, pool: int = 2, *, inference: str = "pwp", generator: torch.Generator | None = None):
+        super().__init__(p, generator)
+        if inference not in self.RULES:
+            raise ValueError(f"inference has to be one of {', '.join(self.RULES)}, but got {inference!r}")
+        self.pool, self.inference = int(pool), inference
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        if self.training:
+            out, self.last_mask = conv.maxpool_dropout(x, self.p, self.pool, generator=self.generator)
+            return out
+        if self.inference == "pwp":
+            return conv.probabilistic_weighted_pool(x, self.p, self.pool)
+        if self.inference == "scaled":
+            return conv.scaled_max_pool(x, self.p, self.pool)
+        return F.max_pool2d(x, self.pool, stride=self.pool)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, pool={self.pool}, inference={self.inference!r}"
+
+
+class MaxDrop2d(_ConvDropout):
+    """Max-Drop (Park & Kwak 2016), feature-wise, as in the authors' Caffe code: per map, with probability
+    p zero its largest activation (or a window×window square around it) and rescale. See :func:`conv.maxdrop_mask`."""
+
+    def __init__(self, p: float = 0.1, window: int = 1, *, generator: torch.Generator | None = None):
+        super().__init__(p, generator)
+        self.window = int(window)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check(x)
+        if not self.training:
+            return x
+        self.last_mask = conv.maxdrop_mask(x, self.p, self.window, generator=self.generator).mask
+        return x * self.last_mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, window={self.window}"

@@ -12,7 +12,7 @@ from typing import Callable, Literal
 import numpy as np
 import torch
 
-from dropviz import data, masks
+from dropviz import conv, data, masks
 
 Family = Literal["dense", "conv", "recurrent", "bayesian"]
 FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
@@ -74,6 +74,25 @@ def _thumb_standout(p: float, seed: int) -> np.ndarray:
     x = data.gallery_input(seed)
     keep = masks.standout_mask(x - x.mean(), generator=masks.make_generator(seed))
     return (x * keep).numpy()
+
+
+# -- conv thumbnails: the cat's R, G, B channels (16 × 16 each, strictly positive) side by side ------------
+
+
+def _conv_thumb(method: str, p: float, seed: int) -> np.ndarray:
+    x = data.gallery_image()  # (1, 3, 16, 16)
+    s = conv.Settings(block_size=3, maxdrop_window=3)
+    applied = conv.apply(method, x, p, s, generator=masks.make_generator(seed))
+    out = applied.out if method == "maxpool" else x * applied.keep  # kept values, without the rescale
+    return torch.cat(list(out[0]), dim=1).numpy()  # (h, 3·w)
+
+
+def _thumb(method: str) -> Callable[[float, int], np.ndarray]:
+    def thumbnail(p: float, seed: int) -> np.ndarray:
+        return _conv_thumb(method, p, seed)
+
+    thumbnail.__name__ = thumbnail.__qualname__ = f"_thumb_{method}"  # a distinct cache key per method
+    return thumbnail
 
 
 _SRIVASTAVA = Paper(
@@ -148,6 +167,114 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0)",
         page="pages/dense_standout.py",
         thumbnail=_thumb_standout,
+    ),
+    Method(
+        id="pixel",
+        name="Pixel dropout",
+        family="conv",
+        paper=_SRIVASTAVA,
+        summary="Standard dropout on a conv layer: every pixel of every channel is dropped on its own.",
+        masks="individual activations (pixels) of the feature maps, or of the input image",
+        shared_axes="none: one draw per (example, channel, row, column)",
+        test_time="inverted: identity",
+        p_in_paper="the paper's p is the RETAIN probability (1 - our p); its conv nets kept 0.9-0.75",
+        page="pages/conv_images.py",
+        thumbnail=_thumb("pixel"),
+    ),
+    Method(
+        id="spatial",
+        name="SpatialDropout",
+        family="conv",
+        paper=Paper(
+            "J. Tompson, R. Goroshin, A. Jain, Y. LeCun, C. Bregler",
+            2015,
+            "Efficient Object Localization Using Convolutional Networks",
+            "CVPR 2015",
+            "https://arxiv.org/abs/1411.4280",
+        ),
+        summary="Drop whole channels (feature maps): on the cat, the whole red channel at once.",
+        masks="whole feature maps (channels)",
+        shared_axes="height and width: one draw per (example, channel), mask (B, C, 1, 1)",
+        test_time="inverted: identity (the original Torch7 layer multiplied by 1-p at test instead)",
+        p_in_paper="p is the drop probability, as here",
+        page="pages/conv_images.py",
+        thumbnail=_thumb("spatial"),
+    ),
+    Method(
+        id="cutout",
+        name="Cutout",
+        family="conv",
+        paper=Paper(
+            "T. DeVries, G. W. Taylor",
+            2017,
+            "Improved Regularization of Convolutional Neural Networks with Cutout",
+            "arXiv:1708.04552",
+            "https://arxiv.org/abs/1708.04552",
+        ),
+        summary="Zero an L×L square of the input whose centre is uniform over the whole image (clipped at the border).",
+        masks="a region of the input image (here also of feature maps)",
+        shared_axes="channels: the same square on every channel (options: one or several channels)",
+        test_time="nothing: it is a training-time augmentation",
+        p_in_paper="no p: the paper sets the side L (16 px on CIFAR-10); DropViz picks L so the nominal area is p",
+        page="pages/conv_images.py",
+        thumbnail=_thumb("cutout"),
+    ),
+    Method(
+        id="dropblock",
+        name="DropBlock",
+        family="conv",
+        paper=Paper(
+            "G. Ghiasi, T.-Y. Lin, Q. V. Le",
+            2018,
+            "DropBlock: A regularization method for convolutional networks",
+            "NeurIPS 2018",
+            "https://arxiv.org/abs/1810.12890",
+        ),
+        summary="Drop contiguous block_size × block_size blocks of each feature map, then rescale by the kept count.",
+        masks="square blocks of each feature map",
+        shared_axes="none between maps: seeds per (example, channel, position); a block shares one seed",
+        test_time="identity (training output normalised by count / count of ones)",
+        p_in_paper="the paper's keep_prob is 1 - our p; γ = p·H·W / (bs²·(H−bs+1)(W−bs+1))",
+        page="pages/conv_dropblock.py",
+        thumbnail=_thumb("dropblock"),
+    ),
+    Method(
+        id="maxpool",
+        name="Max-pooling dropout",
+        family="conv",
+        paper=Paper(
+            "H. Wu, X. Gu",
+            2015,
+            "Towards dropout training for convolutional neural networks",
+            "Neural Networks 71:1-10",
+            "https://arxiv.org/abs/1512.00242",
+        ),
+        summary="Drop activations inside each pooling window before the max; test with probabilistic weighted pooling.",
+        masks="the activations inside each pooling window, before the max",
+        shared_axes="none: one draw per activation",
+        test_time="probabilistic weighted pooling: Σ q(1−q)^(n−i)·a_(i), the exact expected training output",
+        p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
+        page="pages/conv_maxpool.py",
+        thumbnail=_thumb("maxpool"),
+    ),
+    Method(
+        id="maxdrop",
+        name="Max-Drop",
+        family="conv",
+        paper=Paper(
+            "S. Park, N. Kwak",
+            2016,
+            "Analysis on the Dropout Effect in Convolutional Neural Networks",
+            "ACCV 2016, LNCS 10112:189-204",
+            "https://doi.org/10.1007/978-3-319-54184-6_12",
+        ),
+        summary="With probability p, drop each feature map's largest activation (or a k×k window around it).",
+        masks="the maximum of each feature map (authors' Caffe code, feature-wise option)",
+        shared_axes="one draw per (example, channel) map; the window around the argmax shares it",
+        test_time="identity (training output scaled by 1/(1 − p·k²/(H·W)))",
+        p_in_paper="prob = p, the chance a map loses its maximum (default 0.1, window 1). Not the 2020 'MaxDropout'",
+        page="pages/conv_dropblock.py",
+        thumbnail=_thumb("maxdrop"),
     ),
 )
 

@@ -9,13 +9,15 @@ by Streamlit; :func:`warn_bad_params` tells the user so on the page.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import streamlit as st
 
-from dropviz import claims
+from dropviz import claims, images
 from dropviz.device import available_devices, default_device, describe
+from dropviz.images import WorkingImage
 from dropviz.methods import Method
 
 SEED_MAX = 2**31 - 1
@@ -39,6 +41,11 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
         PageSpec("pages/dense_gaussian.py", "Bernoulli vs Gaussian", ":material/bar_chart:", "gaussian"),
         PageSpec("pages/dense_dropconnect.py", "DropConnect", ":material/grid_on:", "dropconnect"),
         PageSpec("pages/dense_standout.py", "Standout", ":material/tune:", "standout"),
+    ),
+    "Convolutional layers": (
+        PageSpec("pages/conv_images.py", "Dropout on images", ":material/image:", "images"),
+        PageSpec("pages/conv_maxpool.py", "Max-pooling dropout", ":material/grid_view:", "maxpool"),
+        PageSpec("pages/conv_dropblock.py", "DropBlock and Max-Drop", ":material/select_all:", "dropblock"),
     ),
 }
 
@@ -137,6 +144,20 @@ def p_slider(
     return float(st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help))
 
 
+def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
+                 horizontal: bool = True) -> str:
+    """A choice that defines the view, bound to the URL under ``key`` (``?shape=circle``). An unknown value
+    in the link is reported and replaced by the default."""
+    values = st.query_params.get_all(key)
+    if values and (len(values) > 1 or values[0] not in options):
+        shown = "&".join(f"{key}={v}" for v in values)[:80]
+        st.warning(f"Ignored the link's `{shown}`: `{key}` must be one of {', '.join(options)}. "
+                   "Showing the default instead.", icon=":material/link_off:")
+    value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
+                     horizontal=horizontal)
+    return value if value in options else default
+
+
 def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | None = None):
     """Any numeric slider that defines the view, bound to the URL under ``key``."""
     warn_bad_params({key: (type(default), lo, hi)})
@@ -145,19 +166,106 @@ def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | Non
 
 # -- computation ------------------------------------------------------------------------------------
 
-_cache = st.cache_data(max_entries=128, show_spinner=False)
+# A WorkingImage is keyed by its pixels' digest (hashing the dataclass would pickle every pixel).
+_cache = st.cache_data(max_entries=128, show_spinner=False, hash_funcs={WorkingImage: lambda im: im.digest})
+_PRIVATE = "_dropviz_private_results"  # session_state key of the per-session cache
+PRIVATE_ENTRIES = 24  # results kept per session for its own uploaded image
+
+
+def _is_private(kwargs: dict[str, Any]) -> bool:
+    return any(isinstance(v, WorkingImage) and v.private for v in kwargs.values())
+
+
+def _session_cached(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """A small LRU cache in this session's own state: for results computed from a user's upload."""
+    store: OrderedDict = st.session_state.setdefault(_PRIVATE, OrderedDict())
+    key = (fn.__module__, fn.__qualname__,
+           tuple(sorted((k, v.digest if isinstance(v, WorkingImage) else v) for k, v in kwargs.items())))
+    if key in store:
+        store.move_to_end(key)
+        return store[key]
+    value = store[key] = fn(**kwargs)
+    while len(store) > PRIVATE_ENTRIES:
+        store.popitem(last=False)
+    return value
 
 
 def compute(fn: Callable[..., Any], /, **kwargs) -> Any:
-    """Call a pure dropviz function through Streamlit's cache, keyed by the function (module, name, source)
-    and its arguments. Results hold only arrays and numbers computed from public parameters, so sharing them
-    between sessions is safe; nothing a user uploads goes through here."""
+    """Call a pure dropviz function through a cache keyed by the function and its arguments.
+
+    Public inputs (sliders, seeds, the bundled cat) go through Streamlit's cross-session cache: their results
+    are arrays and numbers anyone could compute, so sharing them is safe. An argument that is a user's
+    upload (a private :class:`WorkingImage`) sends the call to this session's own cache instead, so nothing
+    computed from it is ever stored where another session could reach it."""
+    if _is_private(kwargs):
+        return _session_cached(fn, kwargs)
     return _cache(fn)(**kwargs)
 
 
 @_cache
 def _claim(claim_id: str, params: tuple[tuple[str, Any], ...]) -> claims.ClaimResult:
     return claims.run(claim_id, **dict(params))
+
+
+def _run_claim(claim_id: str, params: tuple[tuple[str, Any], ...]) -> claims.ClaimResult:
+    return claims.run(claim_id, **dict(params))
+
+
+# -- the picture the convolutional pages work on ----------------------------------------------------
+
+_IMAGE = "dropviz_image"  # session_state: this session's uploaded WorkingImage (absent: the cat)
+_IMAGE_MSG = "dropviz_image_message"  # session_state: why the last upload was refused
+
+
+def _load_from(widget_key: str) -> None:
+    """on_change of the uploader / camera: decode once, keep the result (or the reason) in this session."""
+    f = st.session_state.get(widget_key)
+    st.session_state.pop(_IMAGE_MSG, None)
+    if f is None:  # the user removed the file: back to the cat
+        st.session_state.pop(_IMAGE, None)
+        return
+    try:
+        st.session_state[_IMAGE] = images.load_upload(f.getvalue(), f.name)
+    except images.ImageLoadError as e:
+        st.session_state.pop(_IMAGE, None)
+        st.session_state[_IMAGE_MSG] = str(e)
+
+
+def _back_to_cat() -> None:
+    st.session_state.pop(_IMAGE, None)
+    st.session_state.pop(_IMAGE_MSG, None)
+
+
+def image_source() -> WorkingImage:
+    """The picture of the convolutional pages: the bundled cat, or this session's own upload or webcam photo
+    (it replaces the cat on every conv page of this session only). A file that cannot be used gets a clear
+    message and the page carries on with the cat."""
+    current: WorkingImage | None = st.session_state.get(_IMAGE)
+    with st.expander("Your own image: upload a PNG, JPEG or WebP, or take a webcam photo", icon=":material/upload:",
+                     expanded=current is not None or _IMAGE_MSG in st.session_state):
+        st.file_uploader(
+            "Upload an image", type=["png", "jpg", "jpeg", "webp"], key="upload_image",
+            on_change=_load_from, args=("upload_image",),
+            help=f"Up to {images.MAX_BYTES // 2**20} MB and {images.MAX_PIXELS // 10**6} megapixels; "
+            f"it is downscaled to {images.WORKING_SIZE} px on its longest side and stays in this session.",
+        )
+        if st.toggle("Use the webcam", key="use_camera"):
+            st.camera_input("Take a photo", key="camera_image", on_change=_load_from, args=("camera_image",))
+        if current is not None:
+            st.button("Back to the cat", on_click=_back_to_cat, icon=":material/pets:")
+    if _IMAGE_MSG in st.session_state:
+        st.warning(st.session_state[_IMAGE_MSG], icon=":material/broken_image:")
+    if current is None:
+        st.caption(f"The picture: {images.CAT_CREDIT}, at {current_size(images.cat())}.")
+        return images.cat()
+    st.caption(f"The picture: **{current.name}** (yours, this session only), at {current_size(current)}"
+               + (f"; {current.note}" if current.note else "") + ".")
+    return current
+
+
+def current_size(image: WorkingImage) -> str:
+    h, w = image.size
+    return f"{w} × {h} pixels"
 
 
 # -- rendering --------------------------------------------------------------------------------------
@@ -169,19 +277,42 @@ def method_header(method: Method, intro: str | None = None) -> None:
     st.markdown(f"**{method.summary}**")
     if intro:
         st.markdown(intro)
-    with st.expander("Facts: what is masked, shared axes, test time, paper", expanded=False):
-        st.markdown(
-            f"- **Masks:** {method.masks}\n"
-            f"- **Axes sharing one random draw:** {method.shared_axes}\n"
-            f"- **At test time:** {method.test_time}\n"
-            f"- **What the paper calls p:** {method.p_in_paper}\n"
-            f"- **Paper:** [{method.paper.cite()}]({method.paper.url})"
-        )
+    method_facts(method)
+
+
+def method_facts(method: Method, label: str = "Facts: what is masked, shared axes, test time, paper") -> None:
+    """The registry record of ``method`` in an expander."""
+    with st.expander(label, expanded=False):
+        st.markdown(_facts(method))
+
+
+def methods_facts(methods: tuple[Method, ...], label: str) -> None:
+    """Several registry records in one expander (a page that compares methods)."""
+    with st.expander(label, expanded=False):
+        for m in methods:
+            st.markdown(f"**{m.name}** — {m.summary}\n\n{_facts(m)}")
+
+
+def _facts(method: Method) -> str:
+    return (
+        f"- **Masks:** {method.masks}\n"
+        f"- **Axes sharing one random draw:** {method.shared_axes}\n"
+        f"- **At test time:** {method.test_time}\n"
+        f"- **What the paper calls p:** {method.p_in_paper}\n"
+        f"- **Paper:** [{method.paper.cite()}]({method.paper.url})"
+    )
 
 
 def show_claims(claim_ids: list[str], **params) -> list[claims.ClaimResult]:
-    """Each claim measured now, at this page's parameters, with its number and a pass mark."""
-    results = [_claim(cid, tuple(sorted(params.items()))) for cid in claim_ids]
+    """Each claim measured now, at this page's parameters (each claim gets the ones it takes), with its number
+    and a pass mark. Claims about a user's upload are computed in (and cached for) that session only, like
+    :func:`compute`."""
+    results = []
+    for cid in claim_ids:
+        mine = claims.get(cid).accepted(params)  # a page passes all its parameters; each claim takes its own
+        key = tuple(sorted(mine.items()))
+        results.append(_session_cached(_run_claim, dict(claim_id=cid, params=key)) if _is_private(mine)
+                       else _claim(cid, key))
     with st.container(border=True):
         st.markdown("**Claims on this page, measured live**")
         for r in results:

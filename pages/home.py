@@ -14,12 +14,14 @@ st.markdown(
     "live from the seed in the sidebar, and every claim on a page is measured as you watch."
 )
 
+GALLERY_INPUT = {
+    "dense": "Each thumbnail is the same positive 8 × 16 input (examples × units) after the method's mask: "
+    "light grey cells were dropped. Standout ignores p: its keep probability comes from each unit's own drive.",
+    "conv": "Each thumbnail is the cat's red, green and blue channels (16 × 16 each, side by side) after the "
+    "method. Max-pooling dropout shows its pooled output (8 × 8 per channel).",
+}
 p = ui.p_slider("Drop probability p for the gallery")
 seed = ui.seed()
-st.caption(
-    "Each thumbnail is the same positive 8 × 16 input (examples × units) after the method's mask: "
-    "light grey cells were dropped. Standout ignores p: its keep probability comes from each unit's own drive."
-)
 
 for family in methods.FAMILIES:
     members = methods.by_family(family)
@@ -27,6 +29,8 @@ for family in methods.FAMILIES:
         continue
     st.subheader({"dense": "Dense layers", "conv": "Convolutional layers", "recurrent": "Recurrent layers",
                   "bayesian": "Bayesian and pruning"}[family])
+    if family in GALLERY_INPUT:
+        st.caption(GALLERY_INPUT[family])
     cols = st.columns(4)
     for i, m in enumerate(members):
         with cols[i % 4].container(border=True):

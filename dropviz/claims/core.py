@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,6 +43,11 @@ class Claim:
     id: str
     text: str  # the statement, as a page shows it
     func: Callable[..., Measurement]  # func(*, quick: bool, **params) -> Measurement
+
+    def accepted(self, params: dict) -> dict:
+        """The subset of ``params`` this claim's function takes (a page's parameters serve several claims)."""
+        names = inspect.signature(self.func).parameters
+        return {k: v for k, v in params.items() if k in names}
 
     def run(self, *, quick: bool = False, **params) -> ClaimResult:
         m = self.func(quick=quick, **params)

@@ -5,10 +5,14 @@ Figure builders draw arrays they are given; they never draw random numbers thems
 
 from __future__ import annotations
 
+import base64
+import io
+from functools import lru_cache
+
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 from PIL import Image
+from plotly.colors import sample_colorscale
 
 # Okabe-Ito palette (colour-blind safe)
 BLUE = "#0072B2"
@@ -94,12 +98,77 @@ def to_image(
     a = np.asarray(values, dtype=np.float64)
     vmax = float(a.max()) if vmax is None else vmax
     t = np.clip((a - vmin) / (vmax - vmin if vmax > vmin else 1.0), 0, 1)
-    lut = np.array(
-        [[int(c) for c in s[s.index("(") + 1 : -1].split(",")] for s in sample_colorscale(MASK_SCALE, 256)],
-        dtype=np.uint8,
-    )  # (256, 3)
-    rgb = lut[np.round(t * 255).astype(int)]  # (H, W, 3)
-    if zero is not None:
-        rgb[a == 0] = [int(zero[i : i + 2], 16) for i in (1, 3, 5)]
+    rgb = colour_levels(np.round(t * 255).astype(np.uint8), a == 0 if zero is not None else None, zero or LIGHT)
     rgb = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
     return Image.fromarray(rgb, "RGB")
+
+
+@lru_cache(maxsize=1)
+def _lut() -> np.ndarray:
+    """(256, 3) uint8: the MASK_SCALE (Viridis) colours."""
+    return np.array(
+        [[int(c) for c in s[s.index("(") + 1 : -1].split(",")] for s in sample_colorscale(MASK_SCALE, 256)],
+        dtype=np.uint8,
+    )
+
+
+def rgb_of(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def colour_levels(levels: np.ndarray, dropped: np.ndarray | None = None, dropped_colour: str = LIGHT) -> np.ndarray:
+    """uint8 levels (0 = lowest) -> (…, 3) uint8 Viridis colours; ``dropped`` cells get ``dropped_colour``
+    (light grey), so a dropped value cannot be mistaken for a small one."""
+    rgb = _lut()[np.asarray(levels, dtype=np.uint8)]
+    if dropped is not None:
+        rgb[np.asarray(dropped, dtype=bool)] = rgb_of(dropped_colour)
+    return rgb
+
+
+def data_uri(rgb: np.ndarray, fmt: str = "PNG") -> str:
+    """A (H, W, 3) uint8 picture as a data URI for ``go.Image(source=...)``: a few kB instead of a JSON
+    array of every pixel. JPEG for photographs, PNG for flat colours."""
+    buf = io.BytesIO()
+    options = {"quality": 85} if fmt == "JPEG" else {}
+    Image.fromarray(np.asarray(rgb, dtype=np.uint8), "RGB").save(buf, format=fmt, **options)
+    return f"data:image/{fmt.lower()};base64,{base64.b64encode(buf.getvalue()).decode()}"
+
+
+def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, redraw: bool = False,
+                      prefix: str = "iteration ", y: float = -0.1) -> go.Figure:
+    """▶ Play / ❚❚ Pause buttons and an iteration slider for a figure whose frames are named "0", "1", …"""
+    play = dict(frame=dict(duration=frame_ms, redraw=redraw), fromcurrent=True, transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0,
+                y=y,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=6, r=6),
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate",
+                         args=[[None], dict(frame=dict(duration=0, redraw=redraw), mode="immediate")]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=0,
+                x=0.22,
+                len=0.78,
+                y=y,
+                yanchor="top",
+                currentvalue=dict(prefix=prefix, font=dict(size=14)),
+                steps=[
+                    dict(label=str(f + 1), method="animate",
+                         args=[[str(f)], dict(mode="immediate", frame=dict(duration=0, redraw=redraw))])
+                    for f in range(n_frames)
+                ],
+            )
+        ],
+    )
+    return fig

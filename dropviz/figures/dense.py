@@ -17,6 +17,7 @@ from dropviz.figures.common import (
     PURPLE,
     SKY,
     VERMILION,
+    add_play_controls,
     binned,
     heatmap,
     matrix_axes,
@@ -100,41 +101,8 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
         range=[-0.4, len(names) - 0.6],
     )
     fig.update_yaxes(visible=False)
-    play = dict(frame=dict(duration=frame_ms, redraw=False), fromcurrent=True, transition=dict(duration=0))
-    fig.update_layout(
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="left",
-                x=0,
-                y=-0.1,
-                xanchor="left",
-                yanchor="top",
-                pad=dict(t=6, r=6),
-                buttons=[
-                    dict(label="▶ Play", method="animate", args=[None, play]),
-                    dict(label="❚❚ Pause", method="animate",
-                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
-                ],
-            )
-        ],
-        sliders=[
-            dict(
-                active=0,
-                x=0.22,
-                len=0.78,
-                y=-0.1,
-                yanchor="top",
-                currentvalue=dict(prefix="iteration ", font=dict(size=14)),
-                steps=[
-                    dict(label=str(f + 1), method="animate",
-                         args=[[str(f)], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
-                    for f in range(n_frames)
-                ],
-            )
-        ],
-        margin=dict(b=110),
-    )
+    add_play_controls(fig, n_frames, frame_ms=frame_ms)
+    fig.update_layout(margin=dict(b=110))
     return fig
 
 

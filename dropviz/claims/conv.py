@@ -1,0 +1,229 @@
+"""Claims made on the convolutional pages (pixel, spatial, Cutout, DropBlock, max-pooling dropout, Max-Drop).
+
+As for the dense claims, statistical tolerances are 5 standard errors of the estimator; structural
+statements (whole channels, hole geometry, which activation Max-Drop zeroes) are checked exactly.
+Claims that look at a picture take ``image`` (default: the bundled cat).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dropviz import conv, images, masks
+from dropviz.claims.core import Measurement, claim, not_applicable
+from dropviz.images import WorkingImage
+
+Z = 5.0
+
+
+def _image(image: WorkingImage | None) -> WorkingImage:
+    return images.cat() if image is None else image
+
+
+@claim(
+    "pixel.less_information_removed_than_blocks",
+    "Dropping single pixels removes less information than dropping regions: after filling the holes from the "
+    "kept neighbours, pixel dropout's picture is closer to the original (higher PSNR) than Cutout's or "
+    "DropBlock's, even when it drops as many values as they actually did.",
+)
+def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
+                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
+    if p == 0.0:
+        return not_applicable("at p = 0 nothing is dropped: every method leaves the picture intact")
+    n = 2 if quick else 8
+    info = conv.information_removed(_image(image), p, seed, conv.Settings(block_size=block_size), n_draws=n,
+                                    device=device)
+    psnr = dict(zip(info.methods, info.psnr_inpainted, strict=True))
+    matched = dict(zip(info.methods, info.psnr_matched_pixel, strict=True))
+    dropped = dict(zip(info.methods, info.dropped, strict=True))
+    blocks = ("cutout", "dropblock")
+    if any(dropped[b] == 0 for b in blocks):
+        return not_applicable("a block method dropped nothing in these draws (p too small for this picture)")
+    margins = [matched[b] - psnr[b] for b in blocks]
+    parts = "; ".join(
+        f"{b}: drops {dropped[b]:.0%} → {psnr[b]:.1f} dB, pixel dropout dropping {dropped[b]:.0%} → {matched[b]:.1f} dB"
+        for b in blocks
+    )
+    same_p = ", ".join(f"{m} {psnr[m]:.1f}" for m in ("pixel", *blocks))
+    return Measurement(
+        min(margins) > 0,
+        min(margins),
+        f"PSNR after inpainting, mean of {n} masks: {parts}. At the same p: {same_p} dB. "
+        f"Measured value: the smaller margin in dB (> 0 passes)",
+    )
+
+
+@claim(
+    "spatial.whole_channels",
+    "SpatialDropout drops whole channels: every value of a channel shares one draw, a channel is dropped "
+    "with probability p, exactly like torch.nn.functional.dropout2d.",
+)
+def spatial_whole_channels(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
+    b, c, h, w = (64, 64, 6, 6) if quick else (256, 256, 6, 6)
+    x = torch.ones((b, c, h, w), device=device)
+    m = conv.spatial_mask(x.shape, p, generator=masks.make_generator(seed, device), device=device)
+    ours = x * m
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        theirs = F.dropout2d(x, p, training=True)
+    n = b * c
+    tol = Z * math.sqrt(p * (1 - p) / n)
+
+    def channel_stats(y: torch.Tensor) -> tuple[bool, float, bool]:
+        flat = y.reshape(n, h * w)
+        whole = bool((flat == flat[:, :1]).all())  # one value per channel
+        dropped = float((flat[:, 0] == 0).double().mean())
+        kept = flat[flat[:, 0] != 0, 0]
+        scaled = bool(kept.numel() == 0 or torch.allclose(kept, torch.full_like(kept, 1 / (1 - p))))
+        return whole, dropped, scaled
+
+    (w1, d1, s1), (w2, d2, s2) = channel_stats(ours), channel_stats(theirs)
+    rates_ok = abs(d1 - p) <= tol + 1e-12 and abs(d2 - p) <= tol + 1e-12
+    ok = m.shape == (b, c, 1, 1) and w1 and w2 and s1 and s2 and rates_ok
+    return Measurement(
+        ok,
+        d1,
+        f"mask shape {tuple(m.shape)}; every channel constant: ours {w1}, dropout2d {w2}; dropped channels "
+        f"{d1:.4f} (ours) and {d2:.4f} (dropout2d) of {n:,} vs p = {p:g} ± {tol:.2g} (5σ binomial); kept "
+        f"values 1/(1−p): {s1 and s2}",
+    )
+
+
+def _expected_clipped_length(length: int, size: int) -> float:
+    """E[|[c − L//2, c − L//2 + L) ∩ [0, size)|] for a centre c uniform on 0..size−1."""
+    c = np.arange(size)
+    lo = np.maximum(c - length // 2, 0)
+    hi = np.minimum(c - length // 2 + length, size)
+    return float(np.clip(hi - lo, 0, None).mean())
+
+
+@claim(
+    "cutout.region_geometry",
+    "Cutout zeroes one L×L square on every channel, its centre uniform over the whole image, clipped at the "
+    "border: inside the image the hole is exactly the square, and the mean hole area matches a centre that "
+    "can fall anywhere (not only where the square fits).",
+)
+def cutout_geometry(*, quick: bool = False, p: float = 0.5, seed: int = 0, length: int | None = None,
+                    height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
+    ch, cw = images.cat().size
+    h, w = height or ch, width or cw
+    L = conv.cutout_length(p, h, w) if length is None else int(length)
+    if L == 0:
+        return not_applicable("the hole has side 0 (p = 0): there is nothing to check")
+    n = 128 if quick else 1024
+    mask, holes = conv.cutout_mask((n, 3, h, w), L, generator=masks.make_generator(seed, device), device=device,
+                                   return_holes=True)
+    dropped = mask[:, 0] == 0  # (n, H, W)
+    rows = torch.arange(h, device=device).view(1, h, 1)
+    cols = torch.arange(w, device=device).view(1, 1, w)
+    cy, cx = holes.centers[:, 0, 0].view(n, 1, 1), holes.centers[:, 0, 1].view(n, 1, 1)
+    square = (rows >= cy - L // 2) & (rows < cy - L // 2 + L) & (cols >= cx - L // 2) & (cols < cx - L // 2 + L)
+    exact = bool((dropped == square).all()) and mask.shape[1] == 1
+    area = dropped.flatten(1).sum(1).double()
+    expected = _expected_clipped_length(L, h) * _expected_clipped_length(L, w)
+    se = float(area.std()) / math.sqrt(n) if n > 1 else 0.0
+    interior_only = float(min(L, h) * min(L, w))
+    mean = float(area.mean())
+    return Measurement(
+        exact and abs(mean - expected) <= Z * se + 1e-9,
+        mean,
+        f"L = {L} on {h}×{w}, {n:,} masks: hole == the clipped square on all channels: {exact}; mean hole area "
+        f"{mean:.1f} px vs {expected:.1f} expected for centres uniform over the whole image (±{Z * se:.1f}, 5σ); "
+        f"centres only where the square fits would give {interior_only:.0f}",
+    )
+
+
+@claim(
+    "dropblock.actual_rate_below_nominal",
+    "DropBlock drops fewer positions than its nominal p: γ counts every block as if blocks never overlapped, "
+    "and overlapping blocks share positions.",
+)
+def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
+                   height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
+    fh, fw = conv.feature_maps(images.cat().tensor()).shape[-2:]
+    h, w = height or fh, width or fw
+    bs = min(int(block_size), h, w)
+    if p == 0.0:
+        return not_applicable("at p = 0 nothing is dropped (γ = 0)")
+    if bs == 1:
+        return not_applicable("with block size 1 blocks cannot overlap: DropBlock is pixel dropout, rate = p")
+    n = 64 if quick else 512
+    m = conv.dropblock_mask((n, 1, h, w), p, bs, generator=masks.make_generator(seed, device), device=device)
+    per_map = (m == 0).flatten(1).double().mean(1)
+    measured = float(per_map.mean())
+    se = float(per_map.std()) / math.sqrt(n)
+    expected = conv.dropblock_expected_rate(p, bs, h, w)
+    resolved = "resolved" if p - measured > Z * se else "too small to resolve at 5σ with this sample"
+    return Measurement(
+        expected < p and abs(measured - expected) <= Z * se + 1e-9,
+        measured,
+        f"block {bs} on {h}×{w}, γ = {conv.dropblock_gamma(p, bs, h, w):.4g}: dropped fraction over {n} maps "
+        f"{measured:.4f} vs exact expectation {expected:.4f} ± {Z * se:.2g} (5σ), below nominal p = {p:g} "
+        f"({resolved})",
+    )
+
+
+@claim(
+    "maxpool.pwp_matches_training_expectation",
+    "Probabilistic weighted pooling Σ q(1−q)^(n−i)·a_(i) equals the average training output of max-pooling "
+    "dropout; plain max pooling overestimates it and scaled max (1−p)·max underestimates it.",
+)
+def pwp_expectation(*, quick: bool = False, p: float = 0.5, seed: int = 0, pool: int = 2, filter_index: int = 1,
+                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
+    n = 4_000 if quick else 40_000
+    d = conv.maxpool_demo(_image(image), p, seed, pool=pool, filter_index=filter_index, n_mc=n, device=device)
+    gap = np.abs(d.pwp_out - d.mc_mean)
+    worst = float((gap / np.maximum(d.mc_se, 1e-300)).max()) if (d.mc_se > 0).any() else 0.0
+    exact = bool((gap[d.mc_se == 0] < 1e-9).all())  # p = 0 or 1, or a window of zeros: no randomness left
+    over = bool((d.max_out >= d.mc_mean - Z * d.mc_se - 1e-12).all())
+    under = bool((d.scaled_out <= d.mc_mean + Z * d.mc_se + 1e-12).all())
+    return Measurement(
+        worst <= Z and exact and over and under,
+        float(gap.max()),
+        f"largest |PWP − mean of {n:,} training outputs| over {d.mc_mean.size} windows of {pool}×{pool}; worst "
+        f"{worst:.2f} standard errors (allowed {Z:g}). Mean errors: PWP {d.error(d.pwp_out):.4f}, max "
+        f"{d.error(d.max_out):.4f} (never below: {over}), scaled max {d.error(d.scaled_out):.4f} "
+        f"(never above: {under})",
+    )
+
+
+@claim(
+    "maxdrop.drops_maxima",
+    "Max-Drop (authors' code) removes exactly each feature map's largest activation (or the window around it) "
+    "with probability p, leaves every other value in place, and rescales by 1/(1 − p·k²/(H·W)).",
+)
+def maxdrop_maxima(*, quick: bool = False, p: float = 0.5, seed: int = 0, window: int = 1,
+                   image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
+    fm = conv.feature_maps(_image(image).tensor().to(device))  # (1, 8, h, w)
+    copies = 16 if quick else 256
+    x = fm.expand(copies, -1, -1, -1)
+    b, c, h, w = x.shape
+    md = conv.maxdrop_mask(x, p, window, generator=masks.make_generator(seed, device))
+    # independent check with numpy: the dropped set is the window around np.argmax of each hit map
+    xs = fm[0].cpu().numpy().reshape(c, -1)
+    top = xs.argmax(1)
+    positive = xs.max(1) > 0
+    r = window // 2
+    yy, xx = np.mgrid[0:h, 0:w]
+    windows = np.stack([(np.abs(yy - t // w) <= r) & (np.abs(xx - t % w) <= r) for t in top])  # (C, h, w)
+    dropped = (md.mask == 0).cpu().numpy()  # (B, C, h, w)
+    hit = md.hit.cpu().numpy()
+    expect = np.where(hit[..., None, None], windows[None], False)
+    exact = bool((dropped == expect).all()) and not bool(hit[:, ~positive].any())
+    kept = md.mask[md.mask > 0]
+    scale = 1.0 / (1.0 - p * window * window / (h * w))
+    scaled = bool(kept.numel() == 0 or torch.allclose(kept, torch.full_like(kept, scale)))
+    eligible = b * int(positive.sum())
+    rate = float(hit.sum() / max(eligible, 1))
+    tol = Z * math.sqrt(p * (1 - p) / max(eligible, 1))
+    return Measurement(
+        exact and scaled and abs(rate - p) <= tol + 1e-12,
+        rate,
+        f"{eligible:,} maps with a positive maximum: {rate:.4f} lost it vs p = {p:g} ± {tol:.2g} (5σ binomial); "
+        f"dropped set == the {window}×{window} window at the argmax, nothing else: {exact}; kept values × "
+        f"{scale:.6g}: {scaled}",
+    )

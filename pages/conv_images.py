@@ -1,0 +1,94 @@
+"""Dropout on images: the cat (or your photo) and its feature maps under every conv method, same p and seed."""
+
+import streamlit as st
+
+from dropviz import conv, methods, ui
+from dropviz.figures import conv as figs
+
+TILE = 148  # px per feature map in the grid (four to a row beside the picture)
+CHANNELS = {"all (the paper)": None, "one": 1, "two": 2}
+
+st.title("Dropout on images")
+st.markdown(
+    "Neighbouring pixels of a photo are nearly identical, so dropping **single pixels** removes almost no "
+    "information: the next layer can fill each hole from its neighbours. Dropping whole **channels**, "
+    "**regions** or **blocks** does remove information. Each row below applies one method, with the same p and "
+    "seed, to the picture and to its feature maps: the output of a small, fixed conv layer (named filters, "
+    "then ReLU), as the first layer of a CNN would compute it."
+)
+ui.methods_facts(methods.by_family("conv"), "The six methods: what is masked, shared axes, test time, paper")
+img = ui.image_source()
+seed, device = ui.seed(), ui.device()
+c1, c2, c3 = st.columns([2, 1, 1])
+with c1:
+    p = ui.p_slider(default=0.3)
+with c2:
+    bs = ui.bound_slider("DropBlock block size", 1, 31, 9, 2, key="block")
+with c3:
+    k = ui.bound_slider("Max-Drop window", 1, 31, 9, 2, key="window",
+                        help="The authors' default is 1 (only the maximum itself); larger is easier to see.")
+with st.expander("Cutout options: shape, number of holes, channels", icon=":material/crop_square:"):
+    o1, o2, o3 = st.columns(3)
+    with o1:
+        kind = ui.bound_select("Shape", conv.CUTOUT_SHAPES, "square", key="shape")
+    with o2:
+        holes = ui.bound_slider("Holes", 1, 8, 1, 1, key="holes")
+    with o3:
+        chans = ui.bound_select("Channels per hole", tuple(CHANNELS), "all (the paper)", key="channels")
+    st.caption("Cutout has no p of its own: DropViz sizes the holes so that together their nominal area is p of "
+               "the picture (all shapes have the same area, L²). Clipping at the border and overlap make it less.")
+settings = conv.Settings(block_size=bs, cutout_kind=kind, cutout_holes=holes, cutout_channels=CHANNELS[chans],
+                         maxdrop_window=k)
+
+st.subheader("1 · Every method, same p, same seed")
+demo = ui.compute(conv.image_demo, image=img, p=p, seed=seed, settings=settings, device=device)
+for tiles, captions in [figs.clean_row(demo), *(figs.method_row(v, demo.filters) for v in demo.views)]:
+    left, right = st.columns([1, 2], vertical_alignment="center")
+    left.image(tiles[0], caption=captions[0], width="stretch")
+    right.image(tiles[1:], caption=captions[1:], width=TILE)
+st.caption("Feature maps: Viridis, each on the scale of its clean map; **light grey = dropped**. Pictures show the "
+           "kept values without the 1/(1−p) rescale, so brightness stays comparable. "
+           + " · ".join(f"**{f.name}**: {f.detects}" for f in demo.filters))
+
+
+@st.fragment
+def animation_panel() -> None:
+    st.subheader("2 · Training iterations: a fresh mask every step")
+    a1, a2 = st.columns([2, 1])
+    with a1:
+        names = ("the picture", *(f.name for f in conv.FILTERS))
+        what = st.selectbox("Animate", names, key="animate")
+    with a2:
+        frames = ui.bound_slider("Iterations", 2, 16, 8, 1, key="frames")
+    anim = ui.compute(conv.animation, image=img, p=p, seed=seed, settings=settings, target=names.index(what) - 1,
+                      n_frames=frames, device=device)
+    original = img.pixels if what == names[0] else demo.maps[names.index(what) - 1]
+    ui.plot(figs.animation_figure(anim, original), key="animation")
+    st.caption("Press ▶ Play or drag the iteration slider. Max-pooling dropout is left out: its output is smaller.")
+
+
+animation_panel()
+
+
+@st.fragment
+def information_panel() -> None:
+    st.subheader("3 · How much information did each method remove?")
+    draws = ui.bound_slider("Masks averaged", 1, 16, 4, 1, key="draws")
+    info = ui.compute(conv.information_removed, image=img, p=p, seed=seed, settings=settings, n_draws=draws,
+                      device=device)
+    st.markdown("Fill every dropped value from its kept neighbours (a simple push-pull inpainting) and compare "
+                "with the original: PSNR in dB, higher is closer. What inpainting recovers was not really removed.")
+    ui.plot(figs.information_figure(info), key="information")
+    st.caption("Light blue: pixel dropout removing as many values as that method actually did. At large p the block "
+               "methods drop far fewer values than p (clipping, overlap), so compare at the same actual fraction too.")
+    columns = st.columns(len(info.methods))
+    for col, m, masked, filled, db in zip(columns, info.methods, info.masked, info.inpainted, info.psnr_inpainted,
+                                          strict=True):
+        col.image(masked, caption=f"{figs.NAMES[m]}, masked", width="stretch")
+        col.image(filled, caption=f"inpainted: {db:.1f} dB", width="stretch")
+
+
+information_panel()
+h, w = img.size
+ui.show_claims(["pixel.less_information_removed_than_blocks", "spatial.whole_channels", "cutout.region_geometry"],
+               p=p, seed=seed, block_size=bs, image=img, height=h, width=w, device=device)

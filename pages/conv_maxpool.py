@@ -1,0 +1,55 @@
+"""Max-pooling dropout: the mask inside each pooling window, and which test-time rule gets the expectation."""
+
+import streamlit as st
+
+from dropviz import conv, methods, ui
+from dropviz.figures import conv as figs
+
+ui.method_header(
+    methods.get("maxpool"),
+    "In training, each activation inside a pooling window is kept with probability q = 1 − p *before* the max, "
+    "so the window outputs its largest **kept** activation. That is a random draw: the i-th smallest of n "
+    "activations comes out with probability q(1−q)^(n−i), and 0 if all are dropped. At test time the paper "
+    "replaces the draw by its expectation: **probabilistic weighted pooling** (PWP).",
+)
+img = ui.image_source()
+seed, device = ui.seed(), ui.device()
+names = tuple(f.name for f in conv.FILTERS)
+c1, c2, c3 = st.columns([2, 1, 1])
+with c1:
+    p = ui.p_slider()
+with c2:
+    pool = ui.bound_slider("Pooling window", 2, 3, 2, 1, key="pool", help="Non-overlapping pool × pool windows.")
+with c3:
+    fmap = st.selectbox("Feature map", names, index=1, key="fmap",
+                        help="The crop is where this map's pooling windows vary most inside.")
+
+st.subheader("One training pass, zoomed in")
+d = ui.compute(conv.maxpool_demo, image=img, p=p, seed=seed, pool=pool, filter_index=names.index(fmap),
+               n_mc=2000, device=device)
+ui.plot(figs.maxpool_grid_figure(d), key="grid")
+st.caption(f"Activations of the {fmap} map from row {d.origin[0]}, column {d.origin[1]} (relative to the map's "
+           "robust maximum). Crossed cells are dropped in this pass; no rescaling is applied.")
+
+
+@st.fragment
+def test_time_panel() -> None:
+    st.subheader("At test time: max vs scaled max vs probabilistic weighted pooling")
+    n_mc = ui.bound_slider("Training passes averaged", 100, 50_000, 20_000, 100, key="passes")
+    e = ui.compute(conv.maxpool_demo, image=img, p=p, seed=seed, pool=pool, filter_index=names.index(fmap),
+                   n_mc=n_mc, device=device)
+    ui.plot(figs.maxpool_rules_figure(e), key="rules")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Max pooling error", f"{e.error(e.max_out):.4f}", help="mean |max − Monte Carlo mean|: overestimates")
+    m2.metric("Scaled max (1−p)·max error", f"{e.error(e.scaled_out):.4f}", help="underestimates")
+    m3.metric("PWP error", f"{e.error(e.pwp_out):.4f}", help="only Monte Carlo noise is left")
+    st.markdown(
+        f"PWP: s = Σᵢ q(1−q)^(n−i)·a₍ᵢ₎ over each window's n = {pool * pool} activations sorted ascending. It is "
+        "exactly the expected training output for non-negative (post-ReLU) inputs; as p → 0 it becomes max pooling."
+    )
+    ui.plot(figs.window_distribution_figure(e), key="window")
+    ui.show_claims(["maxpool.pwp_matches_training_expectation"], p=p, seed=seed, pool=pool,
+                   filter_index=names.index(fmap), image=img, device=device)
+
+
+test_time_panel()
