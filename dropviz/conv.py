@@ -471,10 +471,14 @@ def _levels(maps: torch.Tensor, top: torch.Tensor) -> np.ndarray:
     return (maps / top[:, None, None] * 255).clamp(0, 255).round().to(torch.uint8).cpu().numpy()
 
 
+MIN_DISPLAY_LEVEL = 0.02  # a map whose responses stay below this (2% of full brightness) is shown as ~empty
+
+
 def _robust_max(maps: torch.Tensor) -> torch.Tensor:
-    """(C, h, w) -> (C,) the 99.5th percentile of each map (a few extreme pixels do not wash it out)."""
+    """(C, h, w) -> (C,) the 99.5th percentile of each map (a few extreme pixels do not wash it out), at
+    least MIN_DISPLAY_LEVEL so a silent map's JPEG noise is not stretched to full colour."""
     flat = maps.reshape(maps.shape[0], -1).double()
-    return torch.quantile(flat, 0.995, dim=1).clamp_min(1e-6).to(maps.dtype)
+    return torch.quantile(flat, 0.995, dim=1).clamp_min(MIN_DISPLAY_LEVEL).to(maps.dtype)
 
 
 _FEATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -550,7 +554,7 @@ class Animation:
 
 
 def animation(image: WorkingImage, p: float, seed: int, settings: Settings = Settings(), target: int = -1,
-              n_frames: int = 8, device: str = "cpu") -> Animation:
+              n_frames: int = 6, device: str = "cpu") -> Animation:
     """Successive training iterations: one generator per method, drawing a fresh mask every frame.
     ``target`` −1 animates the image, 0..7 that feature map. Max-pooling dropout is left out: its output
     has a different size."""

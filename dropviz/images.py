@@ -60,6 +60,7 @@ class WorkingImage:
 
 
 def _working(img: Image.Image, name: str, private: bool, notes: list[str]) -> WorkingImage:
+    """Downscale to the working size and freeze the pixels; refuse a picture too small to compute on."""
     w, h = img.size
     if max(w, h) > WORKING_SIZE:
         scale = WORKING_SIZE / max(w, h)
@@ -67,9 +68,9 @@ def _working(img: Image.Image, name: str, private: bool, notes: list[str]) -> Wo
         notes.append(f"downscaled from {w} × {h} to {img.size[0]} × {img.size[1]}")
     if min(img.size) < MIN_SIDE:
         raise ImageLoadError(
-            f"The picture is too small or too narrow: {img.size[0]} × {img.size[1]} pixels at working size, "
-            f"and DropViz needs at least {MIN_SIDE} pixels on each side (an aspect ratio up to "
-            f"{WORKING_SIZE // MIN_SIDE}:1)."
+            f"“{name}” is too small or too narrow: {img.size[0]} × {img.size[1]} pixels at working size, and "
+            f"DropViz needs at least {MIN_SIDE} pixels on each side (an aspect ratio up to "
+            f"{WORKING_SIZE // MIN_SIDE}:1). Showing the cat instead."
         )
     pixels = np.asarray(img, dtype=np.uint8).copy()
     pixels.setflags(write=False)

@@ -190,7 +190,7 @@ class StandoutLinear(nn.Module):
 class _ConvDropout(nn.Module):
     """Shared plumbing: validate p, keep the generator, remember the last mask, identity in eval."""
 
-    def __init__(self, p: float, generator: torch.Generator | None):
+    def __init__(self, p: float = 0.5, *, generator: torch.Generator | None = None):
         super().__init__()
         self.p = masks.check_p(p)
         self.generator = generator
@@ -243,7 +243,7 @@ class DropBlock2d(_ConvDropout):
     """DropBlock (Ghiasi et al. 2018), torchvision semantics. See :func:`conv.dropblock_mask`."""
 
     def __init__(self, p: float, block_size: int, *, generator: torch.Generator | None = None):
-        super().__init__(p, generator)
+        super().__init__(p, generator=generator)
         self.block_size = int(block_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -266,7 +266,7 @@ class MaxPoolDropout2d(_ConvDropout):
     RULES = ("pwp", "max", "scaled")
 
     def __init__(self, p: float, pool: int = 2, *, inference: str = "pwp", generator: torch.Generator | None = None):
-        super().__init__(p, generator)
+        super().__init__(p, generator=generator)
         if inference not in self.RULES:
             raise ValueError(f"inference has to be one of {', '.join(self.RULES)}, but got {inference!r}")
         self.pool, self.inference = int(pool), inference
@@ -291,7 +291,7 @@ class MaxDrop2d(_ConvDropout):
     p zero its largest activation (or a window×window square around it) and rescale. See :func:`conv.maxdrop_mask`."""
 
     def __init__(self, p: float = 0.1, window: int = 1, *, generator: torch.Generator | None = None):
-        super().__init__(p, generator)
+        super().__init__(p, generator=generator)
         self.window = int(window)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

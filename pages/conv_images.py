@@ -44,7 +44,7 @@ st.subheader("1 · Every method, same p, same seed")
 demo = ui.compute(conv.image_demo, image=img, p=p, seed=seed, settings=settings, device=device)
 for tiles, captions in [figs.clean_row(demo), *(figs.method_row(v, demo.filters) for v in demo.views)]:
     left, right = st.columns([1, 2], vertical_alignment="center")
-    left.image(tiles[0], caption=captions[0], width="stretch")
+    left.image(tiles[0], caption=captions[0], width="stretch", output_format="JPEG")
     right.image(tiles[1:], caption=captions[1:], width=TILE)
 st.caption("Feature maps: Viridis, each on the scale of its clean map; **light grey = dropped**. Pictures show the "
            "kept values without the 1/(1−p) rescale, so brightness stays comparable. "
@@ -59,7 +59,7 @@ def animation_panel() -> None:
         names = ("the picture", *(f.name for f in conv.FILTERS))
         what = st.selectbox("Animate", names, key="animate")
     with a2:
-        frames = ui.bound_slider("Iterations", 2, 16, 8, 1, key="frames")
+        frames = ui.bound_slider("Iterations", 2, 16, 6, 1, key="frames")
     anim = ui.compute(conv.animation, image=img, p=p, seed=seed, settings=settings, target=names.index(what) - 1,
                       n_frames=frames, device=device)
     original = img.pixels if what == names[0] else demo.maps[names.index(what) - 1]
@@ -84,8 +84,8 @@ def information_panel() -> None:
     columns = st.columns(len(info.methods))
     for col, m, masked, filled, db in zip(columns, info.methods, info.masked, info.inpainted, info.psnr_inpainted,
                                           strict=True):
-        col.image(masked, caption=f"{figs.NAMES[m]}, masked", width="stretch")
-        col.image(filled, caption=f"inpainted: {db:.1f} dB", width="stretch")
+        col.image(masked, caption=f"{figs.NAMES[m]}, masked", width="stretch", output_format="JPEG")
+        col.image(filled, caption=f"inpainted: {db:.1f} dB", width="stretch", output_format="JPEG")
 
 
 information_panel()

@@ -43,6 +43,8 @@ def assert_clean(at: AppTest, where: str) -> None:
 
 
 def _has_data(trace: dict) -> bool:
+    if str(trace.get("source", "")).startswith("data:image/"):  # an image trace carries its picture inline
+        return True
     for key in ("x", "y", "z"):
         v = trace.get(key)
         if isinstance(v, dict) and v.get("bdata"):  # plotly's base64 typed arrays

@@ -10,7 +10,9 @@ import sys
 
 import pytest
 
-from dropviz import claims, masks
+import torch
+
+from dropviz import claims, conv, masks
 from dropviz.claims.__main__ import main as claims_main
 from dropviz.claims.core import ClaimResult
 from tests.conftest import ROOT
@@ -23,6 +25,12 @@ REQUIRED = {
     "gaussian.std_matches",
     "dropconnect.gaussian_inference_beats_weight_scaling",
     "standout.keep_prob_increases_with_drive",
+    "pixel.less_information_removed_than_blocks",
+    "spatial.whole_channels",
+    "cutout.region_geometry",
+    "dropblock.actual_rate_below_nominal",
+    "maxpool.pwp_matches_training_expectation",
+    "maxdrop.drops_maxima",
 }
 LINE = re.compile(r"^(?P<id>[a-z0-9_]+\.[a-z0-9_]+) (?P<status>PASS|FAIL) (?P<value>\S+) \((?P<criterion>.+)\)$")
 
@@ -74,6 +82,43 @@ def test_claim_fails_if_standout_drops_strong_units(monkeypatch, fresh_caches):
     real = masks.standout_mask
     monkeypatch.setattr(masks, "standout_mask", lambda z, a=1.0, b=0.0, **k: real(-z, a, b, **k))
     assert claims.run("standout.keep_prob_increases_with_drive", quick=True).status == "FAIL"
+
+
+def test_cutout_claim_fails_with_the_plus_minus_l_bug(monkeypatch):
+    monkeypatch.setattr(conv, "hole_extent", lambda length, kind: (2 * length, 2 * length))
+    assert claims.run("cutout.region_geometry", quick=True).status == "FAIL"
+
+
+def test_spatial_claim_fails_for_per_pixel_masks(monkeypatch):
+    monkeypatch.setattr(conv, "spatial_mask", conv.pixel_mask)
+    assert claims.run("spatial.whole_channels", quick=True).status == "FAIL"
+
+
+def test_dropblock_claim_fails_if_overlap_is_ignored(monkeypatch):
+    monkeypatch.setattr(conv, "dropblock_expected_rate", lambda p, bs, h, w: p)
+    assert claims.run("dropblock.actual_rate_below_nominal", quick=True).status == "FAIL"
+
+
+def test_pwp_claim_fails_with_scaled_max_weights(monkeypatch):
+    def scaled_max_weights(p, n, dtype=torch.float64):
+        w = torch.zeros(n, dtype=dtype)
+        w[-1] = 1 - p
+        return w
+
+    monkeypatch.setattr(conv, "pwp_weights", scaled_max_weights)
+    assert claims.run("maxpool.pwp_matches_training_expectation", quick=True).status == "FAIL"
+
+
+def test_maxdrop_claim_fails_if_the_wrong_activation_is_dropped(monkeypatch):
+    real = conv.maxdrop_mask
+    monkeypatch.setattr(conv, "maxdrop_mask", lambda x, *a, **k: real(torch.roll(x, 1, dims=-1), *a, **k))
+    assert claims.run("maxdrop.drops_maxima", quick=True).status == "FAIL"
+
+
+def test_information_claim_fails_if_nothing_were_lost(monkeypatch):
+    """With an oracle inpainter every method is fully recoverable: no method removed more than another."""
+    monkeypatch.setattr(conv, "inpaint", lambda x, keep: x)
+    assert claims.run("pixel.less_information_removed_than_blocks", quick=True).status == "FAIL"
 
 
 def test_cli_prints_one_stable_line_per_claim_and_exits_zero():

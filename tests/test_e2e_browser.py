@@ -140,7 +140,8 @@ def test_page_renders_in_chromium(server, page, spec):
     if spec != ui.HOME:
         assert plots.count() >= 1
     for i in range(plots.count()):
-        drawn = plots.nth(i).locator("g.trace, g.hm, .heatmaplayer image, g.barlayer path, g.scatterlayer path")
+        drawn = plots.nth(i).locator(
+            "g.trace, g.hm, .heatmaplayer image, .imagelayer image, g.barlayer path, g.scatterlayer path")
         assert drawn.count() > 0, f"chart {i} on {spec.url_path} draws nothing"
     if spec == ui.HOME:
         assert page.locator('[data-testid="stImage"] img').count() >= 4
@@ -200,3 +201,79 @@ def test_network_animation_plays_and_pauses(server, page):
     paused = plot.evaluate("e => e.layout.sliders[0].active")
     page.wait_for_timeout(2000)
     assert plot.evaluate("e => e.layout.sliders[0].active") == paused, "pause did not stop the animation"
+
+
+# -- the convolutional pages: uploads and the image animation ---------------------------------------
+
+
+def _photo_bytes(tmp_path, name: str, orientation: int | None = None) -> str:
+    """A generated JPEG (a colour gradient, 480 × 320) written to ``tmp_path``; nothing binary is committed."""
+    import numpy as np
+    from PIL import Image
+
+    x = np.linspace(0, 255, 480)[None, :, None]
+    y = np.linspace(0, 255, 320)[:, None, None]
+    rgb = np.concatenate([x + 0 * y, y + 0 * x, np.full((320, 480, 1), 90.0)], axis=2).astype(np.uint8)
+    im = Image.fromarray(rgb)
+    path = tmp_path / name
+    if orientation is None:
+        im.save(path, "JPEG")
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        im.save(path, "JPEG", exif=exif.tobytes())
+    return str(path)
+
+
+def _upload(pg, path: str) -> None:
+    pg.get_by_text("Your own image").first.click()
+    pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(path)
+    pg.wait_for_timeout(1500)
+    settle(pg)
+
+
+def test_upload_a_photo_then_a_broken_file_in_chromium(server, page, tmp_path):
+    page.goto(f"{server}/images")
+    settle(page)
+    _upload(page, _photo_bytes(tmp_path, "portrait-photo.jpg", orientation=6))
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "portrait-photo.jpg" in text and "EXIF orientation applied" in text and "320 × 256" not in text
+    assert "171 × 256 pixels" in text or "170 × 256 pixels" in text, "rotated to portrait, working size"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "images-uploaded-photo")
+    # the upload follows this session to the other conv pages (a sidebar link keeps the session; goto would not)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("DropBlock and Max-Drop").click()
+    page.wait_for_url("**/dropblock**")
+    settle(page)
+    assert "portrait-photo.jpg" in page.locator('[data-testid="stMain"]').inner_text()
+    screenshot(page, "dropblock-uploaded-photo")
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"definitely not the rest of a PNG" * 10)
+    page.goto(f"{server}/images")
+    settle(page)
+    _upload(page, str(broken))
+    alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "broken.png" in alerts and "Showing the cat instead" in alerts
+    assert "Chelsea the cat" in page.locator('[data-testid="stMain"]').inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator(".js-plotly-plot").count() >= 2
+    screenshot(page, "images-broken-upload")
+
+
+def test_image_animation_plays(server, page):
+    page.goto(f"{server}/images")
+    settle(page)
+    plot = page.locator(".js-plotly-plot").first
+    assert plot.evaluate("e => e.layout.title.text").startswith("Iteration 1 of")
+    first = plot.evaluate("e => e.data[1].source")
+    step = 0
+    for _ in range(3):
+        page.wait_for_timeout(1000)
+        _click_center(page, plot.locator(".updatemenu-button").nth(0))  # ▶ Play
+        page.wait_for_timeout(2500)
+        step = plot.evaluate("e => e.layout.sliders[0].active")
+        if step >= 1:
+            break
+    assert step >= 1, "the animation did not advance"
+    assert plot.evaluate("e => e.data[1].source") != first, "a fresh mask in the next iteration"
+    _click_center(page, plot.locator(".updatemenu-button").nth(1))  # ❚❚ Pause

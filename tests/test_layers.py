@@ -116,3 +116,51 @@ def test_standout_layer_train_and_eval():
 def test_standout_rejects_non_finite():
     with pytest.raises(ValueError, match="finite"):
         layers.StandoutLinear(2, 2, alpha=float("nan"))
+
+
+# -- convolutional layers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda g: layers.SpatialDropout2d(0.5, generator=g), lambda g: layers.DropBlock2d(0.5, 3, generator=g),
+     lambda g: layers.MaxDrop2d(0.5, 3, generator=g), lambda g: layers.Cutout(6, generator=g)],
+    ids=["spatial", "dropblock", "maxdrop", "cutout"],
+)
+def test_conv_layers_mask_in_training_and_are_identity_in_eval(make):
+    layer = make(masks.make_generator(0))
+    x = torch.rand(4, 3, 16, 16) + 0.1
+    y = layer(x)
+    assert y.shape == x.shape and torch.allclose(y, x * layer.last_mask)
+    assert (y == 0).any()
+    layer.eval()
+    assert torch.equal(layer(x), x)
+    assert repr(layer)
+
+
+def test_conv_layers_validate():
+    with pytest.raises(ValueError):
+        layers.SpatialDropout2d(1.5)
+    with pytest.raises(ValueError):
+        layers.SpatialDropout2d(0.5)(torch.zeros(3, 4, 4))  # a 3-D input is not (B, C, H, W)
+    with pytest.raises(ValueError):
+        layers.MaxPoolDropout2d(0.5, inference="median")
+    with pytest.raises(ValueError):
+        layers.Cutout(8, kind="hexagon")
+
+
+def test_maxpool_dropout_layer_test_time_rules():
+    x = torch.rand(2, 3, 8, 8)
+    train = layers.MaxPoolDropout2d(0.4, 2, generator=masks.make_generator(1))
+    assert train(x).shape == (2, 3, 4, 4)
+    pwp = layers.MaxPoolDropout2d(0.4, 2).eval()(x)
+    assert torch.allclose(layers.MaxPoolDropout2d(0.4, 2, inference="max").eval()(x), F.max_pool2d(x, 2))
+    assert torch.allclose(layers.MaxPoolDropout2d(0.4, 2, inference="scaled").eval()(x), 0.6 * F.max_pool2d(x, 2))
+    assert (pwp <= F.max_pool2d(x, 2)).all() and (pwp >= 0.6 * F.max_pool2d(x, 2) - 1e-7).all()
+
+
+def test_spatial_dropout_gradient_uses_the_same_channel_mask():
+    layer = layers.SpatialDropout2d(0.5, generator=masks.make_generator(2))
+    x = torch.rand(4, 6, 5, 5, requires_grad=True)
+    layer(x).sum().backward()
+    assert torch.allclose(x.grad, layer.last_mask.expand_as(x))

@@ -36,6 +36,15 @@ def test_record_is_complete(m):
     assert m.page in {p.path for p in ui.all_pages()}, "its page must be in the navigation"
 
 
+# Methods whose p = 1 does not drop everything, and why.
+P_ONE_KEEPS_SOME = {
+    "standout": "no p at all: the keep probability comes from each unit's drive",
+    "cutout": "p sets the hole's nominal area; a hole centred near the border is clipped",
+    "dropblock": "γ counts blocks as if they never overlapped: the actual rate stays below p",
+    "maxdrop": "p is the chance that a map loses its maximum, not a fraction of values",
+}
+
+
 @pytest.mark.parametrize("m", methods.METHODS, ids=lambda m: m.id)
 def test_thumbnail_is_seeded_2d_and_shows_the_mask(m):
     a = m.thumbnail(0.5, 3)
@@ -43,7 +52,11 @@ def test_thumbnail_is_seeded_2d_and_shows_the_mask(m):
     assert np.array_equal(a, m.thumbnail(0.5, 3))
     assert not np.array_equal(a, m.thumbnail(0.5, 4))
     if m.id != "standout":  # standout has no p
-        assert np.count_nonzero(m.thumbnail(0.0, 3)) == a.size
+        assert np.count_nonzero(m.thumbnail(0.0, 3)) == m.thumbnail(0.0, 3).size
+    if m.id in P_ONE_KEEPS_SOME:
+        if m.id != "standout":
+            assert 0 < np.count_nonzero(m.thumbnail(1.0, 3)) < a.size, "p = 1 drops something, not everything"
+    else:
         assert np.count_nonzero(m.thumbnail(1.0, 3)) == 0
 
 

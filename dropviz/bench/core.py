@@ -9,7 +9,20 @@ from typing import Callable
 
 import torch
 
+from dropviz import masks
+
 Step = Callable[[], None]  # one forward + backward pass, everything prepared
+SHAPE = (64, 256, 32, 32)  # (B, C, H, W): every comparison runs on a tensor of this shape
+QUICK_SHAPE = (8, 32, 16, 16)  # --quick: a smoke test
+P = 0.5
+
+
+def inputs(device: str, quick: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
+    """The seeded input (requires grad), the upstream gradient, and a generator for our masks."""
+    g = masks.make_generator(0, device)
+    shape = QUICK_SHAPE if quick else SHAPE
+    x = torch.randn(shape, device=device, generator=g).requires_grad_()
+    return x, torch.ones(shape, device=device), g
 
 
 @dataclass(frozen=True)

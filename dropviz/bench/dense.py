@@ -6,18 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from dropviz import masks
-from dropviz.bench.core import Pair, benchmark, fwd_bwd
-
-SHAPE = (64, 256, 32, 32)
-QUICK_SHAPE = (8, 32, 16, 16)
-P = 0.5
-
-
-def _inputs(device: str, quick: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
-    g = masks.make_generator(0, device)
-    shape = QUICK_SHAPE if quick else SHAPE
-    x = torch.randn(shape, device=device, generator=g).requires_grad_()
-    return x, torch.ones(shape, device=device), g
+from dropviz.bench.core import P, Pair, benchmark, fwd_bwd, inputs
 
 
 def _baseline(x: torch.Tensor) -> torch.Tensor:
@@ -26,7 +15,7 @@ def _baseline(x: torch.Tensor) -> torch.Tensor:
 
 def _vs_dropout(device: str, quick: bool, mask_fn) -> Pair:
     """``x * mask_fn(x.shape, P)`` against ``F.dropout(x, P)``, forward + backward on the same tensor."""
-    x, grad, g = _inputs(device, quick)
+    x, grad, g = inputs(device, quick)
 
     def ours(t: torch.Tensor) -> torch.Tensor:
         return t * mask_fn(t.shape, P, generator=g, device=t.device)

@@ -129,7 +129,7 @@ def data_uri(rgb: np.ndarray, fmt: str = "PNG") -> str:
     """A (H, W, 3) uint8 picture as a data URI for ``go.Image(source=...)``: a few kB instead of a JSON
     array of every pixel. JPEG for photographs, PNG for flat colours."""
     buf = io.BytesIO()
-    options = {"quality": 85} if fmt == "JPEG" else {}
+    options = {"quality": 75} if fmt == "JPEG" else {}
     Image.fromarray(np.asarray(rgb, dtype=np.uint8), "RGB").save(buf, format=fmt, **options)
     return f"data:image/{fmt.lower()};base64,{base64.b64encode(buf.getvalue()).decode()}"
 
