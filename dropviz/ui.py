@@ -256,14 +256,14 @@ def image_source() -> WorkingImage:
     if _IMAGE_MSG in st.session_state:
         st.warning(st.session_state[_IMAGE_MSG], icon=":material/broken_image:")
     if current is None:
-        st.caption(f"The picture: {images.CAT_CREDIT}, at {current_size(images.cat())}.")
+        st.caption(f"The picture: {images.CAT_CREDIT}, at {_size_text(images.cat())}.")
         return images.cat()
-    st.caption(f"The picture: **{current.name}** (yours, this session only), at {current_size(current)}"
+    st.caption(f"The picture: **{current.name}** (yours, this session only), at {_size_text(current)}"
                + (f"; {current.note}" if current.note else "") + ".")
     return current
 
 
-def current_size(image: WorkingImage) -> str:
+def _size_text(image: WorkingImage) -> str:
     h, w = image.size
     return f"{w} × {h} pixels"
 

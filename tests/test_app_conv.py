@@ -82,6 +82,17 @@ def test_a_bad_upload_gets_a_message_and_the_page_keeps_working_with_the_cat(nam
     assert chart_specs(at), "the page still draws"
 
 
+def test_a_webcam_photo_replaces_the_cat():
+    at = open_page("pages/conv_maxpool.py")
+    at.toggle(key="use_camera").set_value(True).run()
+    buf = io.BytesIO()
+    Image.fromarray(np.full((240, 320, 3), 180, np.uint8)).save(buf, "JPEG")
+    at.camera_input(key="camera_image").set_value(("webcam.jpg", buf.getvalue(), "image/jpeg"))
+    at.run()
+    assert_clean(at, "webcam photo")
+    assert "webcam.jpg" in captions(at) and "this session only" in captions(at)
+
+
 def test_back_to_the_cat():
     at = open_page("pages/conv_dropblock.py")
     upload(at, "mine.png", png(120, 90))

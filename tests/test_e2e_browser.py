@@ -247,6 +247,12 @@ def test_upload_a_photo_then_a_broken_file_in_chromium(server, page, tmp_path):
     settle(page)
     assert "portrait-photo.jpg" in page.locator('[data-testid="stMain"]').inner_text()
     screenshot(page, "dropblock-uploaded-photo")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Max-pooling dropout").click()
+    page.wait_for_url("**/maxpool**")
+    settle(page)
+    assert "portrait-photo.jpg" in page.locator('[data-testid="stMain"]').inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "maxpool-uploaded-photo")
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"definitely not the rest of a PNG" * 10)
     page.goto(f"{server}/images")

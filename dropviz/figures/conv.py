@@ -142,6 +142,7 @@ def maxpool_grid_figure(d: MaxPoolDemo) -> go.Figure:
     _window_shapes(fig, side, d.pool, xref="x", yref="y")
     matrix_axes(fig, row=1, col=1)
     matrix_axes(fig, row=1, col=2)
+    fig.update_xaxes(dtick=1, range=[-0.5, side - 0.5], row=1, col=1)
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(dtick=1)
     fig.update_yaxes(scaleanchor="x", row=1, col=1)
