@@ -59,12 +59,16 @@ class WorkingImage:
         return torch.from_numpy(self.pixels.astype(np.float32) / 255.0).permute(2, 0, 1).unsqueeze(0).contiguous()
 
 
-def _working(img: Image.Image, name: str, private: bool, notes: list[str]) -> WorkingImage:
-    """Downscale to the working size and freeze the pixels; refuse a picture too small to compute on."""
-    w, h = img.size
-    if max(w, h) > WORKING_SIZE:
+def _working(img: Image.Image, name: str, private: bool, notes: list[str],
+             source: tuple[int, int] | None = None) -> WorkingImage:
+    """Downscale to the working size and freeze the pixels; refuse a picture too small to compute on.
+    ``source``: the (width, height) the file declared, when decoding already reduced it (JPEG draft mode)."""
+    w, h = source or img.size
+    if max(img.size) > WORKING_SIZE:
         scale = WORKING_SIZE / max(w, h)
         img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+        notes.append(f"downscaled from {w} × {h} to {img.size[0]} × {img.size[1]}")
+    elif source is not None and source != img.size:
         notes.append(f"downscaled from {w} × {h} to {img.size[0]} × {img.size[1]}")
     if min(img.size) < MIN_SIDE:
         raise ImageLoadError(
@@ -147,7 +151,8 @@ def load_upload(data: bytes, name: str = "your image") -> WorkingImage:
                 im.draft("RGB", (WORKING_SIZE, WORKING_SIZE))  # decode a big JPEG at a reduced size
             im.load()
             rgb = _to_rgb(_upright(im, notes), notes)
-            return _working(rgb, label, private=True, notes=[kind, *notes])
+            source = (w, h) if (w >= h) == (rgb.width >= rgb.height) else (h, w)  # as displayed (EXIF)
+            return _working(rgb, label, private=True, notes=[kind, *notes], source=source)
     except ImageLoadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -22,7 +22,7 @@ TILE = 225  # four feature maps to a row
 @st.fragment
 def dropblock_panel() -> None:
     st.subheader("DropBlock: blocks on the feature maps")
-    bs = ui.bound_slider("Block size", 1, 31, 9, 1, key="block",
+    bs = ui.bound_slider("Block size", 1, 31, 9, 1, key="block_size",
                          help="bs = 1 is pixel dropout; bs = the map size is SpatialDropout.")
     d = ui.compute(conv.dropblock_demo, image=img, p=p, seed=seed, block_size=bs, device=device)
     st.image(figs.map_tiles(d.maps, d.dropped_at), caption=[f.name for f in conv.FILTERS], width=TILE)
@@ -43,7 +43,7 @@ def dropblock_panel() -> None:
 @st.fragment
 def maxdrop_panel() -> None:
     st.subheader("Max-Drop: the maxima it removes")
-    k = ui.bound_slider("Window", 1, 15, 1, 2, key="window",
+    k = ui.bound_slider("Window", 1, 15, 1, 2, key="maxdrop_window",
                         help="1 (the authors' default) drops only the maximum; k drops the k×k square around it.")
     d = ui.compute(conv.maxdrop_demo, image=img, p=p, seed=seed, window=k, device=device)
     ui.plot(figs.maxdrop_figure(d, conv.FILTERS), key="maxdrop")

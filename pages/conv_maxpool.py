@@ -47,7 +47,7 @@ def test_time_panel() -> None:
         f"PWP: s = Σᵢ q(1−q)^(n−i)·a₍ᵢ₎ over each window's n = {pool * pool} activations sorted ascending. It is "
         "exactly the expected training output for non-negative (post-ReLU) inputs; as p → 0 it becomes max pooling."
     )
-    ui.plot(figs.window_distribution_figure(e), key="window")
+    ui.plot(figs.window_distribution_figure(e), key="distribution")
     ui.show_claims(["maxpool.pwp_matches_training_expectation"], p=p, seed=seed, pool=pool,
                    filter_index=names.index(fmap), image=img, device=device)
 

@@ -158,3 +158,13 @@ def test_cutout_options_from_a_link():
     assert_clean(at, "cutout link")
     assert at.radio(key="shape").value == "circle" and at.slider(key="holes").value == 3
     assert at.radio(key="channels").value == "one"
+
+
+def test_moving_between_conv_pages_after_extreme_settings():
+    """Each page's widgets have their own keys: a value set on one page never lands in another's slider."""
+    at = open_page("pages/conv_images.py")
+    for key, v in (("window", 31), ("block", 31), ("p", 1.0)):
+        at.slider(key=key).set_value(v).run()
+    for path in ("pages/conv_dropblock.py", "pages/conv_maxpool.py", "pages/conv_images.py"):
+        at.switch_page(path).run()
+        assert_clean(at, f"{path} after extremes elsewhere")

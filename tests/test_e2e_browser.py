@@ -206,22 +206,17 @@ def test_network_animation_plays_and_pauses(server, page):
 # -- the convolutional pages: uploads and the image animation ---------------------------------------
 
 
-def _photo_bytes(tmp_path, name: str, orientation: int | None = None) -> str:
-    """A generated JPEG (a colour gradient, 480 × 320) written to ``tmp_path``; nothing binary is committed."""
-    import numpy as np
-    from PIL import Image
+def _photo_bytes(tmp_path, name: str) -> str:
+    """A phone-style JPEG made here from the bundled cat (nothing binary is committed): mirrored, enlarged to
+    1200 × 800 and stored sideways with EXIF orientation 6, as a phone stores a portrait photo."""
+    from PIL import Image, ImageOps
 
-    x = np.linspace(0, 255, 480)[None, :, None]
-    y = np.linspace(0, 255, 320)[:, None, None]
-    rgb = np.concatenate([x + 0 * y, y + 0 * x, np.full((320, 480, 1), 90.0)], axis=2).astype(np.uint8)
-    im = Image.fromarray(rgb)
+    with Image.open(os.path.join(ROOT, "assets", "cat.png")) as cat:
+        upright = ImageOps.mirror(cat.convert("RGB")).resize((800, 1200))  # a portrait picture
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
     path = tmp_path / name
-    if orientation is None:
-        im.save(path, "JPEG")
-    else:
-        exif = Image.Exif()
-        exif[0x0112] = orientation
-        im.save(path, "JPEG", exif=exif.tobytes())
+    upright.transpose(Image.Transpose.ROTATE_90).save(path, "JPEG", exif=exif.tobytes())
     return str(path)
 
 
@@ -235,10 +230,10 @@ def _upload(pg, path: str) -> None:
 def test_upload_a_photo_then_a_broken_file_in_chromium(server, page, tmp_path):
     page.goto(f"{server}/images")
     settle(page)
-    _upload(page, _photo_bytes(tmp_path, "portrait-photo.jpg", orientation=6))
+    _upload(page, _photo_bytes(tmp_path, "portrait-photo.jpg"))
     text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "portrait-photo.jpg" in text and "EXIF orientation applied" in text and "320 × 256" not in text
-    assert "171 × 256 pixels" in text or "170 × 256 pixels" in text, "rotated to portrait, working size"
+    assert "portrait-photo.jpg" in text and "EXIF orientation applied" in text
+    assert "171 × 256 pixels" in text, "upright (portrait) after EXIF rotation, at working size"
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "images-uploaded-photo")
     # the upload follows this session to the other conv pages (a sidebar link keeps the session; goto would not)
