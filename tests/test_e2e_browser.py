@@ -104,19 +104,32 @@ def page(browser):
     ctx.close()
 
 
-def settle(pg, timeout_ms: int = 90_000) -> None:
-    """Wait until Streamlit has finished running the script, no element is stale, and every chart
-    element has drawn its plot (Plotly's bundle loads lazily, after the script is done)."""
-    pg.wait_for_selector('[data-testid="stMain"]', timeout=timeout_ms)
-    pg.wait_for_timeout(800)
-    pg.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && document.querySelectorAll('[data-stale="true"]').length === 0
-                 && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
-                         .every(c => c.querySelector('.js-plotly-plot .main-svg'))""",
-        timeout=timeout_ms,
-    )
-    pg.wait_for_timeout(500)
+_PAGE_STATE = """() => {
+    const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    return {
+        busy: document.querySelector('[data-testid="stStatusWidget"]') !== null
+              || document.querySelectorAll('[data-stale="true"]').length > 0
+              || !charts.every(c => c.querySelector('.js-plotly-plot .main-svg')),
+        size: document.querySelectorAll('[data-testid="stMain"] *').length,
+    };
+}"""
+
+
+def settle(pg, timeout_s: float = 120, quiet_s: float = 1.5) -> None:
+    """Wait until the script has finished and the page has stopped changing: no running/stale marker,
+    every chart element has drawn its plot (Plotly loads lazily), and the DOM size is unchanged for
+    ``quiet_s`` seconds (the status widget appears only after a delay, so its absence alone proves nothing)."""
+    pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
+    deadline = time.time() + timeout_s
+    last, since = None, time.time()
+    while time.time() < deadline:
+        state = pg.evaluate(_PAGE_STATE)
+        if state["busy"] or state["size"] != last:
+            last, since = state["size"], time.time()
+        elif time.time() - since >= quiet_s:
+            return
+        pg.wait_for_timeout(250)
+    raise AssertionError(f"the page did not settle within {timeout_s:.0f} s")
 
 
 def screenshot(pg, name: str) -> str:
