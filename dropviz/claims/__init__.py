@@ -7,6 +7,7 @@ and exits non-zero if any fails. Each family registers its claims in its own mod
 from __future__ import annotations
 
 from dropviz.claims import dense  # noqa: F401  (registers the dense-layer claims)
+from dropviz.claims import rnn  # noqa: F401  (registers the recurrent-layer claims)
 from dropviz.claims.core import CLAIMS, Claim, ClaimResult, Measurement
 
 
