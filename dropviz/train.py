@@ -191,3 +191,21 @@ def run_experiment(
         histories.append(train(r, on_step=report, threads=threads))
         done += r.steps
     return Experiment(config, tuple(histories))
+
+
+@dataclass(frozen=True)
+class TaskPreview:
+    """A few sequences of the recall task, as the page shows them."""
+
+    tokens: np.ndarray  # (n, T) token ids: symbols 0 … symbols-1, then distractors
+    target: np.ndarray  # (n,) the symbol to recall
+    lag: np.ndarray  # (n,) steps from the symbol to the last step
+    symbols: int
+
+
+def task_preview(max_lag: int = ExperimentConfig.max_lag, seed: int = 0, n: int = 4) -> TaskPreview:
+    """``n`` seeded sequences of the task with lags spread from short to the longest."""
+    cfg = TrainConfig(max_lag=max_lag)  # validates max_lag
+    lags = torch.linspace(1, cfg.max_lag, n).round().long()
+    b = data.recall_task(n, cfg.max_lag, cfg.symbols, cfg.distractors, generator=masks.make_generator(seed), lags=lags)
+    return TaskPreview(b.tokens.t().numpy(), b.target.numpy(), b.lag.numpy(), cfg.symbols)

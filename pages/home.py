@@ -27,6 +27,9 @@ for family in methods.FAMILIES:
         continue
     st.subheader({"dense": "Dense layers", "conv": "Convolutional layers", "recurrent": "Recurrent layers",
                   "bayesian": "Bayesian and pruning"}[family])
+    if family == "recurrent":
+        st.caption("Recurrent thumbnails are units × time steps of one sequence (embedding dropout: sequences × "
+                   "tokens), so a mask reused over time shows as a stripe.")
     cols = st.columns(4)
     for i, m in enumerate(members):
         with cols[i % 4].container(border=True):
