@@ -106,7 +106,8 @@ class MaskSchedule:
 
     def wires(self) -> dict[str, Tensor]:
         """The masked wires, in the order x, h, c, g."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in WIRES and getattr(self, f.name) is not None}
+        masked = {f.name: getattr(self, f.name) for f in fields(self) if f.name in WIRES}
+        return {name: m for name, m in masked.items() if m is not None}
 
 
 def schedule(
@@ -304,7 +305,8 @@ class MaskedLSTM(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
-        self.input_size, self.hidden_size = _check_size("input_size", input_size), _check_size("hidden_size", hidden_size)
+        self.input_size = _check_size("input_size", input_size)
+        self.hidden_size = _check_size("hidden_size", hidden_size)
         H = hidden_size
         self.weight_ih = nn.Parameter(torch.empty(4 * H, input_size))
         self.weight_hh = nn.Parameter(torch.empty(4 * H, H))

@@ -44,7 +44,7 @@ if experiment is not None:
     window = longest_lags(config.max_lag)
     ui.plot(figs.memory_figure(experiment, window), key="memory")
     cols = st.columns(len(config.methods))
-    for col, h in zip(cols, experiment.histories):
+    for col, h in zip(cols, experiment.histories, strict=True):
         col.metric(figs.SHORT[h.config.method], f"{h.accuracy[-len(window):].mean():.2f}",
                    f"trained in {h.seconds:.1f} s", delta_color="off", delta_arrow="off",
                    help=f"mean test accuracy at lags {window[0]}–{window[-1]}")

@@ -20,11 +20,11 @@ def test_movie_shows_every_mask_and_animates_every_step(method, tied):
     fig = figs.movie_figure(mv)
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     assert len(heatmaps) == len(mv.wires)
-    for hm, m in zip(heatmaps, mv.masks):
+    for hm, m in zip(heatmaps, mv.masks, strict=True):
         assert np.allclose(_arr(hm.z), m)
     assert len(fig.frames) == 12 and len(fig.layout.sliders[0].steps) == 12
-    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
-    assert any("Play" in l for l in labels) and any("Pause" in l for l in labels)
+    labels = " ".join(b.label for b in fig.layout.updatemenus[0].buttons)
+    assert "Play" in labels and "Pause" in labels
     # plotly.js drops heatmaps from the screen on frames drawn without a redraw
     assert fig.layout.updatemenus[0].buttons[0].args[1]["frame"]["redraw"] is True
     # frame t draws the masked trajectories up to t and the tracked units' mask at t
@@ -36,7 +36,7 @@ def test_movie_shows_every_mask_and_animates_every_step(method, tied):
     markers = last.data[-1]
     kept = mv.masks[-1][mv.track, -1] > 0
     assert [s == "square" for s in markers.marker.symbol] == list(kept)
-    assert f"t = 11" in last.layout.title.text and f"{mv.memory_masked[-1]:.2f}" in last.layout.title.text
+    assert "t = 11" in last.layout.title.text and f"{mv.memory_masked[-1]:.2f}" in last.layout.title.text
     # the clean trajectories are static, dashed
     clean = [t for t in fig.data if t.type == "scatter" and t.line.dash == "dash"]
     assert len(clean) == k and np.allclose(_arr(clean[0].y), mv.c_clean[0])
@@ -56,7 +56,7 @@ def test_overview_shows_each_methods_main_mask():
     movies = rnn.mask_movies(0.5, seed=3, steps=10, hidden=5)
     fig = figs.overview_figure(movies)
     assert len(fig.data) == len(rnn.METHOD_IDS)
-    for tr, mv in zip(fig.data, movies):
+    for tr, mv in zip(fig.data, movies, strict=True):
         assert np.allclose(_arr(tr.z), mv.masks[-1])
 
 
@@ -72,7 +72,7 @@ def test_memory_figure_plots_each_methods_accuracy():
     fig = figs.memory_figure(e, np.array([4]))
     lines = [t for t in fig.data if t.mode == "lines+markers"]
     assert [t.name for t in lines] == [figs.SHORT[m] for m in e.config.methods]
-    for tr, h in zip(lines, e.histories):
+    for tr, h in zip(lines, e.histories, strict=True):
         assert np.allclose(_arr(tr.y), h.accuracy) and np.allclose(_arr(tr.x), e.lags)
     chance = fig.data[0]
     assert np.allclose(_arr(chance.y), 1 / 8)

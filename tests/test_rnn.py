@@ -160,7 +160,7 @@ def test_gradients_flow_and_match_finite_differences(method, tied):
 def test_masks_act_on_their_wire():
     """Re-derive one masked step by hand for each wire."""
     _, ours, x = _pair()
-    W, U, b = ours.weight_ih, ours.weight_hh, ours.bias
+    W, b = ours.weight_ih, ours.bias
     for method in rnn.METHOD_IDS:
         s = rnn.schedule(method, 1, B, D, H, 0.5, generator=masks.make_generator(5), dtype=x.dtype)
         mx = s.x[0] if s.x is not None else 1.0

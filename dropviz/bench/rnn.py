@@ -66,7 +66,8 @@ def _ours(ours: rnn.MaskedLSTM, x, grad, g, tied: bool) -> Callable[[], None]:
 def lstm_variational(device: str, quick: bool) -> Pair:
     ref, ours, x, grad, g, what = _setup(device, quick)
     return Pair(_ours(ours, x, grad, g, tied=True), _baseline(ref, x, grad),
-                f"variational LSTM (ours, tied masks on x and h) vs fused torch.nn.LSTM without dropout, fwd+bwd {what}")
+                f"variational LSTM (ours, tied masks on x and h) vs fused torch.nn.LSTM without dropout, "
+                f"fwd+bwd {what}")
 
 
 # -- the variants we tried (not registered: `python -m dropviz.bench.rnn` times them) -----------------------

@@ -99,27 +99,21 @@ def no_dropout_matches_nn_lstm(
     (all ones) are checked too, for every method."""
     masks.check_p(p)
     ref, ours, x = _lstm_pair(seed, steps, hidden, device)
-    gaps = []
 
-    def run(forward):
+    def outputs_and_grads(module: nn.Module, forward) -> list[torch.Tensor]:
         xi = x.clone().requires_grad_()
         h, c_n = forward(xi)
-        params = [xi, *(ref.parameters() if forward is ref_forward else ours.parameters())]
-        grads = torch.autograd.grad((h.sin().sum() + c_n.cos().sum()), params)
-        return h, c_n, grads
+        grads = torch.autograd.grad(h.sin().sum() + c_n.cos().sum(), [xi, *module.parameters()])
+        return [t.detach() for t in (h, c_n, *grads)]
 
-    def ref_forward(xi):
-        h, (_, c_n) = ref(xi)
-        return h, c_n[0]
-
-    h_ref, c_ref, g_ref = run(ref_forward)
-    g_ref = g_ref[:4]  # our single bias is b_ih + b_hh: its gradient is that of either
+    # h, c_n, then the gradients of x, W_ih, W_hh, b_ih (, b_hh): our bias b_ih + b_hh has the gradient of either
+    expected = outputs_and_grads(ref, lambda xi: (lambda h, state: (h, state[1][0]))(*ref(xi)))[:6]
     cases = [None] + [rnn.schedule(m, steps, x.shape[1], 8, hidden, 0.0, tied=False, device=device, dtype=x.dtype)
-                      for m in rnn.METHOD_IDS]
+                      for m in rnn.METHOD_IDS]  # no masks, and all-ones (p = 0) masks of every method
+    gaps = []
     for sched in cases:
-        h, c_n, g = run(lambda xi, s=sched: (lambda o: (o.h, o.c_n))(ours(xi, s)))
-        pairs = [(h, h_ref), (c_n, c_ref), *zip(g, g_ref)]
-        gaps.append(max(float((a - b).detach().abs().max()) for a, b in pairs))
+        got = outputs_and_grads(ours, lambda xi, s=sched: (lambda o: (o.h, o.c_n))(ours(xi, s)))
+        gaps.append(max(float((a - b).abs().max()) for a, b in zip(got, expected, strict=True)))
     worst = max(gaps)
     tol = 1e-9  # float64: ~1e-16 per operation, a few thousand operations deep
     return Measurement(

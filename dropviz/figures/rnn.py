@@ -11,8 +11,8 @@ from dropviz.figures.common import BLUE, GREEN, GREY, INK, LIGHT, ORANGE, PURPLE
 from dropviz.rnn import EmbeddingDemo, MaskMovie
 from dropviz.train import Experiment, TaskPreview
 
-SHORT = {"naive": "naive", "rnndrop": "RNNDrop", "recurrent": "recurrent (Semeniuta)", "variational": "variational (Gal)",
-         "none": "no dropout"}
+SHORT = {"naive": "naive", "rnndrop": "RNNDrop", "recurrent": "recurrent (Semeniuta)",
+         "variational": "variational (Gal)", "none": "no dropout"}
 COLOR = {"naive": VERMILION, "rnndrop": BLUE, "recurrent": GREEN, "variational": PURPLE, "none": GREY}
 UNIT_COLORS = (BLUE, VERMILION, GREEN, PURPLE, SKY, "#E69F00")
 WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t"}
@@ -126,8 +126,8 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     n_wires = len(movie.wires)
     rows = n_wires + 1
     specs = [[{"rowspan": rows}, {}]] + [[None, {}] for _ in range(rows - 1)]
-    titles = [""] + [f"m<sub>{w}</sub>: {wire_label(movie.method, w)}"
-                     + (" (4 gates: i, f, g, o)" if g == 4 else "") for w, g in zip(movie.wires, movie.gates)]
+    titles = [""] + [f"m<sub>{w}</sub>: {wire_label(movie.method, w)}" + (" (4 gates: i, f, g, o)" if g == 4 else "")
+                     for w, g in zip(movie.wires, movie.gates, strict=True)]
     titles += ["cell state of the tracked units: with the mask (solid) and without (dashed)"]
     heights = [1.0 if g == 1 else 1.6 for g in movie.gates] + [1.4]
     fig = make_subplots(rows=rows, cols=2, specs=specs, column_widths=[0.36, 0.64], row_heights=heights,
@@ -163,12 +163,12 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     def animated(t: int) -> list[go.Scatter]:
         out = []
         for m in movie.masks:
-            n = m.shape[0]
-            out.append(go.Scatter(x=[t + 0.5, T - 0.5, T - 0.5, t + 0.5, t + 0.5], y=[-0.5, -0.5, n - 0.5, n - 0.5, -0.5],
-                                  fill="toself", fillcolor="rgba(255,255,255,0.72)", line=dict(width=0),
-                                  mode="lines", hoverinfo="skip", showlegend=False))
-            out.append(go.Scatter(x=[t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5], y=[-0.5, -0.5, n - 0.5, n - 0.5, -0.5],
-                                  mode="lines", line=dict(color=VERMILION, width=2.5), hoverinfo="skip", showlegend=False))
+            box = [-0.5, -0.5, m.shape[0] - 0.5, m.shape[0] - 0.5, -0.5]  # a rectangle's y, all rows
+            out.append(go.Scatter(x=[t + 0.5, T - 0.5, T - 0.5, t + 0.5, t + 0.5], y=box, fill="toself",
+                                  fillcolor="rgba(255,255,255,0.72)", line=dict(width=0), mode="lines",
+                                  hoverinfo="skip", showlegend=False))
+            out.append(go.Scatter(x=[t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5], y=box, mode="lines",
+                                  line=dict(color=VERMILION, width=2.5), hoverinfo="skip", showlegend=False))
         for i in range(len(movie.track)):
             out.append(go.Scatter(x=np.arange(t + 1), y=movie.c_masked[i, : t + 1], mode="lines+markers",
                                   line=dict(color=UNIT_COLORS[i % len(UNIT_COLORS)], width=3), marker=dict(size=5),
@@ -178,7 +178,7 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
 
     first = len(fig.data)
     places = [(k + 1, 2) for k in range(n_wires) for _ in range(2)] + [(traj_row, 2)] * len(movie.track) + [(1, 1)]
-    for tr, (r, c) in zip(animated(0), places):
+    for tr, (r, c) in zip(animated(0), places, strict=True):
         fig.add_trace(tr, row=r, col=c)
     idx = list(range(first, len(fig.data)))
 
@@ -290,8 +290,9 @@ def task_figure(task: TaskPreview) -> go.Figure:
     text = np.where(is_symbol, np.array(list("ABCDEFGHIJKLMNOP"), dtype=object)[np.minimum(task.tokens, 15)],
                     (task.tokens - task.symbols).astype(str).astype(object))
     fig = go.Figure(go.Heatmap(
-        z=is_symbol.astype(float), zmin=0, zmax=1, colorscale=[[0, "#F2F2F2"], [0.5, "#F2F2F2"], [0.5, ORANGE], [1, ORANGE]],
-        showscale=False, text=text, texttemplate="%{text}", textfont=dict(size=13), xgap=2, ygap=2,
+        z=is_symbol.astype(float), zmin=0, zmax=1, showscale=False,
+        colorscale=[[0, "#F2F2F2"], [0.5, "#F2F2F2"], [0.5, ORANGE], [1, ORANGE]],
+        text=text, texttemplate="%{text}", textfont=dict(size=13), xgap=2, ygap=2,
         hovertemplate="sequence %{y}, step %{x}: %{text}<extra></extra>",
     ))
     for i in range(n):
