@@ -206,7 +206,8 @@ METHODS: tuple[Method, ...] = (
         masks="the hidden state: a dropped unit outputs h_t = 0 and its cell c_t is zeroed",
         shared_axes="none: one draw per unit per sequence per time step",
         test_time="inverted: identity",
-        p_in_paper="Zaremba et al. apply dropout only to non-recurrent connections, precisely to avoid this",
+        p_in_paper="Zaremba et al. drop with p = 0.5 / 0.65 (drop probabilities) on non-recurrent connections "
+        "only, precisely to avoid this",
         page="pages/rnn_masks.py",
         thumbnail=_thumb_naive,
     ),
@@ -226,7 +227,8 @@ METHODS: tuple[Method, ...] = (
         masks="the memory cell c_t (and so its output h_t)",
         shared_axes="time: one draw per unit per sequence, reused at every step",
         test_time="inverted: identity (the paper scales by the keep probability)",
-        p_in_paper="the paper's p is the KEEP probability (1 - our p)",
+        p_in_paper="DropViz's p is the drop probability; METHODS §9 writes the mask as Bernoulli(q), q = 1 - p "
+        "the keep probability (the paper's own notation is not re-checked here)",
         page="pages/rnn_masks.py",
         thumbnail=_thumb_rnndrop,
     ),
@@ -246,7 +248,8 @@ METHODS: tuple[Method, ...] = (
         masks="the candidate update g_t that is added to the cell",
         shared_axes="none: a fresh draw per unit per sequence per step (per-sequence also works)",
         test_time="inverted: identity",
-        p_in_paper="the paper's p is the drop probability, as here",
+        p_in_paper="DropViz's p is the drop probability; TF1's LayerNormBasicLSTMCell implements this method "
+        "with dropout_keep_prob = 1 - p",
         page="pages/rnn_masks.py",
         thumbnail=_thumb_semeniuta,
     ),
@@ -260,7 +263,8 @@ METHODS: tuple[Method, ...] = (
         masks="the input x_t and the recurrent input h_{t-1} of every gate (and outputs, embeddings)",
         shared_axes="time: one draw per unit per sequence, reused at every step (untied: one per gate)",
         test_time="inverted: identity (weight scaling); or Monte Carlo: average several masked passes",
-        p_in_paper="the paper's p is the drop probability, as here (e.g. 0.25 on h, 0.5 on x, large model)",
+        p_in_paper="its experiments quote drop probabilities, as here (large PTB model: 0.3 on embeddings and h, "
+        "0.5 on inputs and outputs)",
         page="pages/rnn_masks.py",
         thumbnail=_thumb_variational,
     ),
@@ -274,7 +278,7 @@ METHODS: tuple[Method, ...] = (
         masks="rows of the embedding matrix (word types), per sequence",
         shared_axes="every occurrence of a word in a sequence shares its draw",
         test_time="inverted: identity",
-        p_in_paper="the paper's p is the drop probability, as here",
+        p_in_paper="a drop probability, as here (tied to the recurrent rate in the paper's grid search)",
         page="pages/rnn_masks.py",
         thumbnail=_thumb_embedding,
     ),

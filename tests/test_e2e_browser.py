@@ -130,7 +130,7 @@ def screenshot(pg, name: str) -> str:
 @pytest.mark.parametrize("spec", ui.all_pages(), ids=lambda s: s.url_path)
 def test_page_renders_in_chromium(server, page, spec):
     page.goto(f"{server}/{'' if spec == ui.HOME else spec.url_path}")
-    settle(page)
+    settle(page, timeout_ms=180_000)  # the first visit to "Does it remember?" trains its default experiment
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator("h1").first.inner_text().strip()
     plots = page.locator(".js-plotly-plot")

@@ -76,6 +76,8 @@ def test_memory_figure_plots_each_methods_accuracy():
         assert np.allclose(_arr(tr.y), h.accuracy) and np.allclose(_arr(tr.x), e.lags)
     chance = fig.data[0]
     assert np.allclose(_arr(chance.y), 1 / 8)
+    (shade,) = fig.layout.shapes  # the claim's window of longest lags
+    assert (shade.x0, shade.x1) == (3.5, 4.5)
 
 
 def test_task_figure_marks_the_symbol_and_the_answer():

@@ -255,11 +255,6 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None) -> go.Figur
                                         "Training loss (cross-entropy)"))
     fig.update_annotations(font_size=14)
     lags = exp.lags
-    if window is not None and len(window):
-        fig.add_vrect(x0=window[0] - 0.5, x1=window[-1] + 0.5, fillcolor=LIGHT, opacity=0.6, line_width=0,
-                      row=1, col=1)
-        fig.add_annotation(x=(window[0] + window[-1]) / 2, y=0.04, text="longest<br>lags", showarrow=False,
-                           font=dict(size=12), row=1, col=1)
     chance = 1.0 / exp.histories[0].config.symbols
     fig.add_scatter(x=[lags[0], lags[-1]], y=[chance, chance], mode="lines", line=dict(color=GREY, dash="dash"),
                     name=f"chance (1/{exp.histories[0].config.symbols})", row=1, col=1)
@@ -273,6 +268,11 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None) -> go.Figur
         steps = np.arange(n).reshape(-1, block).mean(1) + 1
         fig.add_scatter(x=steps, y=h.loss[:n].reshape(-1, block).mean(1), mode="lines", name=SHORT[m],
                         legendgroup=m, showlegend=False, line=dict(color=COLOR[m], width=2), row=1, col=2)
+    if window is not None and len(window):  # after the traces: plotly skips shapes on empty subplots
+        fig.add_vrect(x0=window[0] - 0.5, x1=window[-1] + 0.5, fillcolor=LIGHT, opacity=0.7, line_width=0,
+                      layer="below", row=1, col=1)
+        fig.add_annotation(x=(window[0] + window[-1]) / 2, y=0.05, text="longest<br>lags", showarrow=False,
+                           font=dict(size=12), row=1, col=1)
     style(fig, height=440, legend_below=True)
     fig.update_yaxes(range=[0, 1.08], title_text="accuracy", row=1, col=1)
     fig.update_xaxes(title_text="lag: steps between the symbol and the answer", row=1, col=1)
