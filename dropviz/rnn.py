@@ -406,7 +406,10 @@ def mask_movie(
         clean = lstm_forward(x, w_ih, w_hh, bias).c[:, 0]  # (T, H)
         masked = lstm_forward(x, w_ih, w_hh, bias, sched).c[:, 0]
     k = min(n_track, hidden)
-    track = torch.argsort(clean[0].abs(), descending=True)[:k].sort().values  # the units the symbol wrote most
+    # Track the cells the symbol wrote most *under this method's mask* (a write the mask dropped never entered
+    # the cell): what the page asks is whether what was stored stays there.
+    score = masked[0].abs() + 1e-6 * clean[0].abs()  # ties (e.g. all-zero writes) broken by the clean run
+    track = torch.argsort(score, descending=True)[:k].sort().values
     wires = sched.wires()
     shown = []
     for m in wires.values():

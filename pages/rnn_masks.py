@@ -52,7 +52,8 @@ def movie_panel() -> None:
     c.metric("Mask schedule", "per sequence" if movie.per_sequence else "per step")
     st.caption("Press ▶ Play or drag the time slider. Left: the LSTM cell, masked wires in red, and the tracked "
                "units' mask at step t. Right: the masks (future steps veiled) and the tracked cells with the mask "
-               "(solid) and without (dashed), same weights, same input: a strong symbol at t = 0, then weak noise.")
+               "(solid) and without (dashed), same weights, same input: a strong symbol at t = 0, then weak noise. "
+               "The tracked cells are those the symbol wrote most under this mask: does what was stored stay?")
 
 
 movie_panel()

@@ -139,7 +139,8 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
         tr = heatmap(m, zmin=0, zmax=hi, colorscale=MASK_SCALE, showscale=False,
                      hover="unit %{y}, step %{x}: mask %{z:.2f}<extra></extra>")
         fig.add_trace(tr, row=k + 1, col=2)
-        fig.update_yaxes(autorange="reversed", showgrid=False, title_text="unit", row=k + 1, col=2)
+        fig.update_yaxes(autorange="reversed", showgrid=False, title_text="input" if movie.wires[k] == "x" else "unit",
+                         row=k + 1, col=2)
         fig.update_xaxes(showgrid=False, row=k + 1, col=2)
         if movie.gates[k] == 4:
             n = m.shape[0] // 4
