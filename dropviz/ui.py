@@ -165,6 +165,17 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
     return picked if picked in options else default
 
 
+def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
+    """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
+    values = st.query_params.get_all(key)
+    if values and (len(values) > 1 or values[0].lower() not in ("true", "false")):
+        shown = "&".join(f"{key}={v}" for v in values)[:80]
+        st.warning(f"Ignored the link's `{shown}`: `{key}` must be true or false. Showing the default instead.",
+                   icon=":material/link_off:")
+        del st.query_params[key]
+    return bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled))
+
+
 # -- computation ------------------------------------------------------------------------------------
 
 _cache = st.cache_data(max_entries=128, show_spinner=False)

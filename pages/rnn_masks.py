@@ -35,8 +35,8 @@ def movie_panel() -> None:
     with left:
         method = ui.choice("Method", rnn.METHOD_IDS, "naive", key="method")
     with right:
-        untied = st.toggle("Untied gate masks", key="untied", bind="query-params", disabled=method != "variational",
-                           help="Variational only: one mask per gate (i, f, g, o) instead of one for all four.")
+        untied = ui.flag("Untied gate masks", key="untied", disabled=method != "variational",
+                         help="Variational only: one mask per gate (i, f, g, o) instead of one for all four.")
     tied = method != "variational" or not untied
     m = methods.get(method)
     st.markdown(f"**{m.name}** — {m.summary}  \n:small[:gray[Masks: {m.masks}. Shared: {m.shared_axes}. "

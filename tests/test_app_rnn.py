@@ -35,7 +35,7 @@ def test_masks_page_untied_variational_from_the_url():
 
 
 @pytest.mark.parametrize("query", [{"method": "banana"}, {"method": ["naive", "rnndrop"]}, {"steps": "100000"},
-                                   {"hidden": "-1"}, {"p": "nan"}])
+                                   {"hidden": "-1"}, {"p": "nan"}, {"untied": "banana"}])
 def test_masks_page_bad_links_get_a_clear_message(query):
     at = open_page(MASKS, query)
     assert_clean(at, str(query))
