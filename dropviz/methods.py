@@ -12,7 +12,7 @@ from typing import Callable, Literal
 import numpy as np
 import torch
 
-from dropviz import conv, data, masks
+from dropviz import conv, data, masks, rnn
 
 Family = Literal["dense", "conv", "recurrent", "bayesian"]
 FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
@@ -94,6 +94,47 @@ def _thumb(method: str) -> Callable[[float, int], np.ndarray]:
     thumbnail.__name__ = thumbnail.__qualname__ = f"_thumb_{method}"  # a distinct cache key per method
     return thumbnail
 
+
+# -- recurrent thumbnails: units × time of one sequence (8 units, 16 steps), on the same positive input -----
+
+
+def _units_by_time(method: str, wire: str, p: float, seed: int) -> np.ndarray:
+    x = data.gallery_input(seed)  # (8, 16), read as units × time
+    s = rnn.schedule(method, 16, 1, 8, 8, p, generator=masks.make_generator(seed))
+    return (x * getattr(s, wire)[:, 0].t()).numpy()  # mask (T, 1, 8) -> (units, time)
+
+
+def _thumb_naive(p: float, seed: int) -> np.ndarray:
+    return _units_by_time("naive", "c", p, seed)
+
+
+def _thumb_rnndrop(p: float, seed: int) -> np.ndarray:
+    return _units_by_time("rnndrop", "c", p, seed)
+
+
+def _thumb_semeniuta(p: float, seed: int) -> np.ndarray:
+    return _units_by_time("recurrent", "g", p, seed)
+
+
+def _thumb_variational(p: float, seed: int) -> np.ndarray:
+    return _units_by_time("variational", "h", p, seed)
+
+
+def _thumb_embedding(p: float, seed: int) -> np.ndarray:
+    # 8 sequences × 16 tokens from a 6-word vocabulary: a dropped word type is blank wherever it occurs.
+    g = masks.make_generator(seed)
+    tokens = torch.randint(0, 6, (16, 8), generator=g)  # (T, B)
+    m = rnn.embedding_mask(8, 6, p, generator=g)  # (B, V)
+    return (data.gallery_input(seed) * rnn.token_mask(tokens, m).t()).numpy()
+
+
+_GAL = Paper(
+    "Y. Gal, Z. Ghahramani",
+    2016,
+    "A Theoretically Grounded Application of Dropout in Recurrent Neural Networks",
+    "NeurIPS 2016 (NIPS 29), pp. 1019-1027",
+    "https://arxiv.org/abs/1512.05287",
+)
 
 _SRIVASTAVA = Paper(
     "N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. Salakhutdinov",
@@ -275,6 +316,98 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="prob = p, the chance a map loses its maximum (default 0.1, window 1). Not the 2020 'MaxDropout'",
         page="pages/conv_dropblock.py",
         thumbnail=_thumb("maxdrop"),
+    ),
+    Method(
+        id="naive",
+        name="Naive recurrent dropout",
+        family="recurrent",
+        paper=Paper(
+            "W. Zaremba, I. Sutskever, O. Vinyals",
+            2014,
+            "Recurrent Neural Network Regularization",
+            "arXiv:1409.2329",
+            "https://arxiv.org/abs/1409.2329",
+        ),
+        summary="The mistake: a fresh mask at every step on the LSTM's state, so a unit's memory dies the first "
+        "time it is dropped.",
+        masks="the hidden state: a dropped unit outputs h_t = 0 and its cell c_t is zeroed",
+        shared_axes="none: one draw per unit per sequence per time step",
+        test_time="inverted: identity",
+        p_in_paper="Zaremba et al. drop with p = 0.5 / 0.65 (drop probabilities) on non-recurrent connections "
+        "only, precisely to avoid this",
+        page="pages/rnn_masks.py",
+        thumbnail=_thumb_naive,
+    ),
+    Method(
+        id="rnndrop",
+        name="RNNDrop",
+        family="recurrent",
+        paper=Paper(
+            "T. Moon, H. Choi, H. Lee, I. Song",
+            2015,
+            "RNNDROP: A Novel Dropout for RNNs in ASR",
+            "IEEE ASRU 2015",
+            "https://www.semanticscholar.org/paper/4a5e68033940785468cbe34bd6249106c311acfb",
+        ),
+        summary="One mask per sequence on the LSTM's cell state: a dropped cell stays off for the whole sequence "
+        "instead of blinking.",
+        masks="the memory cell c_t (and so its output h_t)",
+        shared_axes="time: one draw per unit per sequence, reused at every step",
+        test_time="inverted: identity (the paper scales by the keep probability)",
+        p_in_paper="DropViz's p is the drop probability; METHODS §9 writes the mask as Bernoulli(q), q = 1 - p "
+        "the keep probability (the paper's own notation is not re-checked here)",
+        page="pages/rnn_masks.py",
+        thumbnail=_thumb_rnndrop,
+    ),
+    Method(
+        id="recurrent",
+        name="Recurrent dropout (no memory loss)",
+        family="recurrent",
+        paper=Paper(
+            "S. Semeniuta, A. Severyn, E. Barth",
+            2016,
+            "Recurrent Dropout without Memory Loss",
+            "COLING 2016, pp. 1757-1766",
+            "https://arxiv.org/abs/1603.05118",
+        ),
+        summary="Drop only the candidate update g_t, with a fresh mask every step: new content is thinned, stored "
+        "memory is never erased.",
+        masks="the candidate update g_t that is added to the cell",
+        shared_axes="none: a fresh draw per unit per sequence per step (per-sequence also works)",
+        test_time="inverted: identity",
+        p_in_paper="DropViz's p is the drop probability; TF1's LayerNormBasicLSTMCell implements this method "
+        "with dropout_keep_prob = 1 - p",
+        page="pages/rnn_masks.py",
+        thumbnail=_thumb_semeniuta,
+    ),
+    Method(
+        id="variational",
+        name="Variational RNN dropout",
+        family="recurrent",
+        paper=_GAL,
+        summary="One mask per sequence on the inputs x_t and on h_{t-1}, reused at every step; tied across the "
+        "four gates or one per gate.",
+        masks="the input x_t and the recurrent input h_{t-1} of every gate (and outputs, embeddings)",
+        shared_axes="time: one draw per unit per sequence, reused at every step (untied: one per gate)",
+        test_time="inverted: identity (weight scaling); or Monte Carlo: average several masked passes",
+        p_in_paper="its experiments quote drop probabilities, as here (large PTB model: 0.3 on embeddings and h, "
+        "0.5 on inputs and outputs)",
+        page="pages/rnn_masks.py",
+        thumbnail=_thumb_variational,
+    ),
+    Method(
+        id="embedding",
+        name="Embedding dropout",
+        family="recurrent",
+        paper=_GAL,
+        summary="Drop word types: one mask over the vocabulary per sequence, so a dropped word vanishes at "
+        "every occurrence.",
+        masks="rows of the embedding matrix (word types), per sequence",
+        shared_axes="every occurrence of a word in a sequence shares its draw",
+        test_time="inverted: identity",
+        p_in_paper="a drop probability, as here (tied to the recurrent rate in the paper's grid search)",
+        page="pages/rnn_masks.py",
+        thumbnail=_thumb_embedding,
     ),
 )
 

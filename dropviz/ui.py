@@ -9,9 +9,11 @@ by Streamlit; :func:`warn_bad_params` tells the user so on the page.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 import streamlit as st
 
@@ -46,6 +48,10 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
         PageSpec("pages/conv_images.py", "Dropout on images", ":material/image:", "images"),
         PageSpec("pages/conv_maxpool.py", "Max-pooling dropout", ":material/grid_view:", "maxpool"),
         PageSpec("pages/conv_dropblock.py", "DropBlock and Max-Drop", ":material/select_all:", "dropblock"),
+    ),
+    "Recurrent layers": (
+        PageSpec("pages/rnn_masks.py", "Masks through time", ":material/animation:", "rnn-masks"),
+        PageSpec("pages/rnn_memory.py", "Does it remember?", ":material/memory:", "rnn-memory"),
     ),
 }
 
@@ -164,6 +170,32 @@ def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | Non
     return st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help)
 
 
+def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None) -> str:
+    """A segmented control over ``options`` bound to the URL (``?method=rnndrop``); an unknown value in the
+    link gets a clear message and the default. The options are their own labels (Streamlit writes a bound
+    widget's *label* into the URL, so ids make the shareable links)."""
+    values = st.query_params.get_all(key)
+    if values and (len(values) > 1 or values[0] not in options):
+        shown = "&".join(f"{key}={v}" for v in values)[:80]
+        st.warning(f"Ignored the link's `{shown}`: `{key}` must be one of {', '.join(options)}. "
+                   "Showing the default instead.", icon=":material/link_off:")
+        del st.query_params[key]
+    picked = st.segmented_control(label, options, default=default, required=True, key=key, bind="query-params",
+                                  help=help)
+    return picked if picked in options else default
+
+
+def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
+    """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
+    values = st.query_params.get_all(key)
+    if values and (len(values) > 1 or values[0].lower() not in ("true", "false")):
+        shown = "&".join(f"{key}={v}" for v in values)[:80]
+        st.warning(f"Ignored the link's `{shown}`: `{key}` must be true or false. Showing the default instead.",
+                   icon=":material/link_off:")
+        del st.query_params[key]
+    return bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled))
+
+
 # -- computation ------------------------------------------------------------------------------------
 
 # A WorkingImage is keyed by its pixels' digest (hashing the dataclass would pickle every pixel).
@@ -268,6 +300,79 @@ def _size_text(image: WorkingImage) -> str:
     return f"{w} × {h} pixels"
 
 
+# -- live training: at most MAX_TRAININGS at once per server, results kept for every session ----------
+
+MAX_TRAININGS = 1  # 2 shared cores, and torch's CPU thread setting (dropviz.train) is process-wide
+WAIT_S = 180  # how long a session waits for a free trainer before giving up with a message
+KEEP_RESULTS = 32  # trained results kept (least recently used dropped first); each is a few kB
+
+
+@dataclass
+class _Trainers:
+    slots: threading.BoundedSemaphore
+    lock: threading.Lock
+    results: OrderedDict  # frozen config -> result
+
+
+@st.cache_resource
+def _trainers() -> _Trainers:
+    """One per server process, shared by every session."""
+    return _Trainers(threading.BoundedSemaphore(MAX_TRAININGS), threading.Lock(), OrderedDict())
+
+
+def trained(config: Hashable) -> Any | None:
+    """The result already trained for this frozen config by any session, or None."""
+    t = _trainers()
+    with t.lock:
+        if config in t.results:
+            t.results.move_to_end(config)
+            return t.results[config]
+    return None
+
+
+def train(fn: Callable[..., Any], config: Hashable, *, what: str = "Training") -> Any | None:
+    """``fn(config, on_step=...)`` with a progress bar, at most MAX_TRAININGS at once in this server; the
+    result is kept for every session under ``config``. While all trainers are busy this session says so and
+    waits (pages that do not train are never blocked); after WAIT_S it gives up and returns None."""
+    t = _trainers()
+    done = trained(config)
+    if done is not None:
+        return done
+    bar = st.progress(0.0, text=f"{what}: starting…")
+    if not t.slots.acquire(blocking=False):
+        note = st.info("Waiting for a free trainer: another session is training right now "
+                       f"(at most {MAX_TRAININGS} at a time on this server).", icon=":material/hourglass_top:")
+        deadline = time.monotonic() + WAIT_S
+        while not t.slots.acquire(timeout=0.5):
+            if time.monotonic() > deadline:
+                note.empty()
+                bar.empty()
+                st.warning("All trainers stayed busy; nothing was trained. Press the button again in a minute.",
+                           icon=":material/hourglass_disabled:")
+                return None
+        note.empty()
+    try:
+        result = trained(config)  # another session may have trained it while we waited
+        if result is None:
+            shown = [-1]
+
+            def on_step(n: int, total: int, label: str) -> None:
+                pct = int(100 * n / total)
+                if pct != shown[0]:  # one message per percent, not per step
+                    shown[0] = pct
+                    bar.progress(n / total, text=f"{what}: {label}, step {n:,} of {total:,}")
+
+            result = fn(config, on_step=on_step)
+            with t.lock:
+                t.results[config] = result
+                while len(t.results) > KEEP_RESULTS:
+                    t.results.popitem(last=False)
+    finally:
+        t.slots.release()
+    bar.empty()
+    return result
+
+
 # -- rendering --------------------------------------------------------------------------------------
 
 
@@ -313,13 +418,18 @@ def show_claims(claim_ids: list[str], **params) -> list[claims.ClaimResult]:
         key = tuple(sorted(mine.items()))
         results.append(_session_cached(_run_claim, dict(claim_id=cid, params=key)) if _is_private(mine)
                        else _claim(cid, key))
+    show_claim_results(results)
+    return results
+
+
+def show_claim_results(results: list[claims.ClaimResult]) -> None:
+    """The claims panel for results measured elsewhere (e.g. on a model this page just trained)."""
     with st.container(border=True):
         st.markdown("**Claims on this page, measured live**")
         for r in results:
             mark = {"PASS": ":green[✔ PASS]", "FAIL": ":red[✘ FAIL]", "N/A": ":gray[– N/A]"}[r.status]
             value = "" if r.status == "N/A" else f" — measured **{r.value:.4g}**"
             st.markdown(f"{mark} {r.text}{value}  \n:small[:gray[`{r.id}` · {r.criterion}]]")
-    return results
 
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}

@@ -38,8 +38,8 @@ with right:
         },
         hide_index=True,
     )
-    st.caption(f"Bernoulli and Gaussian columns are measured over {mp.n:,} draws of each mask. At p = 1 DropViz drops the layer (zeros): "
-               "the Gaussian's variance would be infinite.")
+    st.caption(f"Bernoulli and Gaussian columns are measured over {mp.n:,} draws of each mask. "
+               "At p = 1 DropViz drops the layer (zeros): the Gaussian's variance would be infinite.")
     st.warning(
         f"**A common error:** some articles give the Gaussian mask a standard deviation of p(1−p) "
         f"(= {p * (1 - p):.3g} here). That is the *variance* of an unscaled Bernoulli(p) mask whose mean is p. "

@@ -19,6 +19,8 @@ GALLERY_INPUT = {
     "light grey cells were dropped. Standout ignores p: its keep probability comes from each unit's own drive.",
     "conv": "Each thumbnail is the cat's red, green and blue channels (16 × 16 each, side by side) after the "
     "method. Max-pooling dropout shows its pooled output (8 × 8 per channel).",
+    "recurrent": "Recurrent thumbnails are units × time steps of one sequence (embedding dropout: sequences × "
+    "tokens), so a mask reused over time shows as a stripe.",
 }
 p = ui.p_slider("Drop probability p for the gallery")
 seed = ui.seed()

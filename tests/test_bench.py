@@ -21,8 +21,8 @@ def test_cli_quick_prints_ratio_lines():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert [LINE.match(l)["id"] for l in lines] == list(BENCHMARKS), out.stdout
-    assert all(float(LINE.match(l)["ratio"]) > 0 for l in lines)
+    assert [LINE.match(line)["id"] for line in lines] == list(BENCHMARKS), out.stdout
+    assert all(float(LINE.match(line)["ratio"]) > 0 for line in lines)
 
 
 def test_cli_rejects_unknown_id():

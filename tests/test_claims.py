@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 import torch
 
 from dropviz import claims, conv, masks
@@ -131,7 +130,7 @@ def test_cli_prints_one_stable_line_per_claim_and_exits_zero():
         m = LINE.match(line)
         assert m, line
         float(m["value"])
-    assert {LINE.match(l)["id"] for l in lines} == set(claims.CLAIMS)
+    assert {LINE.match(line)["id"] for line in lines} == set(claims.CLAIMS)
 
 
 def test_cli_exits_non_zero_when_a_claim_fails(monkeypatch, capsys):
@@ -143,6 +142,6 @@ def test_cli_exits_non_zero_when_a_claim_fails(monkeypatch, capsys):
 
 def test_cli_filters_by_prefix_and_rejects_unknown(capsys):
     assert claims_main(["--quick", "gaussian."]) == 0
-    assert all(l.startswith("gaussian.") for l in capsys.readouterr().out.strip().splitlines())
+    assert all(line.startswith("gaussian.") for line in capsys.readouterr().out.strip().splitlines())
     with pytest.raises(SystemExit):
         claims_main(["nonsense."])

@@ -146,7 +146,7 @@ def screenshot(pg, name: str) -> str:
 @pytest.mark.parametrize("spec", ui.all_pages(), ids=lambda s: s.url_path)
 def test_page_renders_in_chromium(server, page, spec):
     page.goto(f"{server}/{'' if spec == ui.HOME else spec.url_path}")
-    settle(page)
+    settle(page, timeout_s=180)  # the first visit to "Does it remember?" trains its default experiment
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator("h1").first.inner_text().strip()
     plots = page.locator(".js-plotly-plot")
@@ -194,19 +194,25 @@ def _click_center(pg, locator) -> None:
     pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+def _play(pg, plot) -> int:
+    """Press ▶ Play (retrying while the chart is still laying out); the slider step it reached."""
+    step = 0
+    for _ in range(3):
+        pg.wait_for_timeout(1000)
+        _click_center(pg, plot.locator(".updatemenu-button").nth(0))
+        pg.wait_for_timeout(2500)
+        step = plot.evaluate("e => e.layout.sliders[0].active")
+        if step >= 1:
+            break
+    return step
+
+
 def test_network_animation_plays_and_pauses(server, page):
     page.goto(f"{server}/standard")
     settle(page)
     plot = page.locator(".js-plotly-plot").first
     assert plot.evaluate("e => e.layout.title.text").startswith("Iteration 1:")
-    step = 0
-    for _ in range(3):  # the chart may still be laying out right after the script finished
-        page.wait_for_timeout(1000)
-        _click_center(page, plot.locator(".updatemenu-button").nth(0))  # ▶ Play
-        page.wait_for_timeout(2500)
-        step = plot.evaluate("e => e.layout.sliders[0].active")
-        if step >= 1:
-            break
+    step = _play(page, plot)
     assert step >= 1, "the animation did not advance"
     assert plot.evaluate("e => e.layout.title.text").startswith(f"Iteration {step + 1}:")
     _click_center(page, plot.locator(".updatemenu-button").nth(1))  # ❚❚ Pause
@@ -280,14 +286,44 @@ def test_image_animation_plays(server, page):
     plot = page.locator(".js-plotly-plot").first
     assert plot.evaluate("e => e.layout.title.text").startswith("Iteration 1 of")
     first = plot.evaluate("e => e.data[1].source")
-    step = 0
-    for _ in range(3):
-        page.wait_for_timeout(1000)
-        _click_center(page, plot.locator(".updatemenu-button").nth(0))  # ▶ Play
-        page.wait_for_timeout(2500)
-        step = plot.evaluate("e => e.layout.sliders[0].active")
-        if step >= 1:
-            break
+    step = _play(page, plot)
     assert step >= 1, "the animation did not advance"
     assert plot.evaluate("e => e.data[1].source") != first, "a fresh mask in the next iteration"
     _click_center(page, plot.locator(".updatemenu-button").nth(1))  # ❚❚ Pause
+
+
+# -- the recurrent pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["naive", "rnndrop", "recurrent", "variational"])
+def test_rnn_masks_animation_plays_and_keeps_its_heatmaps(server, page, method):
+    page.goto(f"{server}/rnn-masks?method={method}&steps=20")
+    settle(page)
+    plot = page.locator(".js-plotly-plot").nth(1)  # the overview comes first, then the animation
+    assert "t = 0:" in plot.evaluate("e => e.layout.title.text")
+    heatmaps = plot.locator("g.hm").count()
+    assert heatmaps >= 1
+    assert _play(page, plot) >= 1, "the animation did not advance"
+    _click_center(page, plot.locator(".updatemenu-button").nth(1))  # ❚❚ Pause
+    page.wait_for_timeout(600)
+    paused, title = plot.evaluate("e => [e.layout.sliders[0].active, e.layout.title.text]")
+    assert f"t = {paused}:" in title  # the title follows the frame
+    page.wait_for_timeout(1500)
+    assert plot.evaluate("e => e.layout.sliders[0].active") == paused, "pause did not stop the animation"
+    assert plot.locator("g.hm").count() == heatmaps, "a frame wiped the mask heatmaps"  # (each frame redraws)
+    screenshot(page, f"rnn-masks-{method}-playing")
+
+
+def test_rnn_memory_shows_the_trained_experiment_and_its_claim(server, page):
+    page.goto(f"{server}/rnn-memory")
+    settle(page, timeout_s=180)  # the first visitor on a fresh server waits for the default training
+    plot = page.locator(".js-plotly-plot").nth(1)
+    names = plot.evaluate("e => e.data.map(t => t.name)")
+    assert {"naive", "RNNDrop", "recurrent (Semeniuta)", "variational (Gal)"} <= set(names)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "rnn.naive_dropout_forgets" in text and "PASS" in text
+    page.goto(f"{server}/rnn-memory?steps=100")  # other settings: a button, not a training
+    settle(page)
+    assert page.get_by_role("button", name="Train these four models").count() == 1
+    assert page.locator(".js-plotly-plot").count() == 1
+    screenshot(page, "rnn-memory-untrained")

@@ -19,7 +19,7 @@ def test_network_animation_frames_follow_the_masks():
     fig = figs.network_figure(anim)
     assert len(fig.frames) == 9
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
-    assert any("Play" in l for l in labels) and any("Pause" in l for l in labels)
+    assert any("Play" in s for s in labels) and any("Pause" in s for s in labels)
     assert len(fig.layout.sliders[0].steps) == 9
     for f, frame in enumerate(fig.frames):
         nodes = frame.data[1]
@@ -66,7 +66,8 @@ def test_dropconnect_figures():
     rows = _arr(fig.data[1].z)
     assert all(len(set(r)) == 1 for r in rows)  # dropout masks whole rows
     inf = figs.dropconnect_inference_figure(d)
-    assert [t.name.split(" (")[0] for t in inf.data] == ["Monte Carlo reference", "weight scaling", "Gaussian moment matching"]
+    names = [t.name.split(" (")[0] for t in inf.data]
+    assert names == ["Monte Carlo reference", "weight scaling", "Gaussian moment matching"]
     assert f"{d.err_gaussian:.4f}" in inf.data[2].name
 
 

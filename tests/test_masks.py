@@ -93,14 +93,14 @@ def test_gaussian_matches_bernoulli_first_two_moments(gen):
 
 
 def test_dropconnect_one_independent_mask_per_example(gen):
-    B, O, I, p = 64, 16, 32, 0.5
-    m = masks.dropconnect_mask(B, O, I, p, generator=gen)
-    assert m.weight.shape == (B, O, I) and m.bias.shape == (B, O)
+    B, n_out, n_in, p = 64, 16, 32, 0.5
+    m = masks.dropconnect_mask(B, n_out, n_in, p, generator=gen)
+    assert m.weight.shape == (B, n_out, n_in) and m.bias.shape == (B, n_out)
     # examples differ, and within an example rows are not copies of each other (unlike dropout)
     assert not torch.equal(m.weight[0], m.weight[1])
-    assert not all(torch.equal(m.weight[0, 0], m.weight[0, r]) for r in range(1, O))
+    assert not all(torch.equal(m.weight[0, 0], m.weight[0, r]) for r in range(1, n_out))
     kept = int((m.weight > 0).sum()) + int((m.bias > 0).sum())
-    assert binomial_ok(kept, B * O * (I + 1), 1 - p)
+    assert binomial_ok(kept, B * n_out * (n_in + 1), 1 - p)
     # per-example independence: correlation between two examples' masks is ~0
     a, b = m.weight[0].flatten(), m.weight[1].flatten()
     corr = float(torch.corrcoef(torch.stack([a, b]))[0, 1])

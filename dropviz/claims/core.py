@@ -50,7 +50,10 @@ class Claim:
         return {k: v for k, v in params.items() if k in names}
 
     def run(self, *, quick: bool = False, **params) -> ClaimResult:
-        m = self.func(quick=quick, **params)
+        return self.result(self.func(quick=quick, **params))
+
+    def result(self, m: Measurement) -> ClaimResult:
+        """This claim's result from a measurement made elsewhere (e.g. on a model a page already trained)."""
         return ClaimResult(self.id, self.text, bool(m.passed), float(m.value), m.criterion, bool(m.applicable))
 
 

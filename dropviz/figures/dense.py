@@ -30,13 +30,16 @@ from dropviz.figures.common import (
 
 def _node_positions(layer_sizes: tuple[int, ...]) -> list[np.ndarray]:
     """(size, 2) x/y per layer; layers centred vertically."""
-    return [np.stack([np.full(n, i, float), np.arange(n, dtype=float) - (n - 1) / 2], 1) for i, n in enumerate(layer_sizes)]
+    return [
+        np.stack([np.full(n, i, float), np.arange(n, dtype=float) - (n - 1) / 2], 1)
+        for i, n in enumerate(layer_sizes)
+    ]
 
 
 def _edges(pos: list[np.ndarray], keep: list[np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
     """Line segments between consecutive layers (NaN-separated), only between kept units if ``keep``."""
     xs, ys = [], []
-    for a, b, i in zip(pos[:-1], pos[1:], range(len(pos) - 1)):
+    for i, (a, b) in enumerate(zip(pos[:-1], pos[1:], strict=True)):
         for s in range(len(a)):
             for t in range(len(b)):
                 if keep is None or (keep[i][s] and keep[i + 1][t]):
@@ -50,7 +53,8 @@ def _frame_traces(pos, keep_f: list[np.ndarray]) -> list[go.Scatter]:
     allpos = np.concatenate(pos)
     kept = np.concatenate(keep_f)
     return [
-        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=BLUE, width=1.6), hoverinfo="skip", name="active connection"),
+        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=BLUE, width=1.6), hoverinfo="skip",
+                   name="active connection"),
         go.Scatter(
             x=allpos[:, 0].astype(np.float32),
             y=allpos[:, 1].astype(np.float32),
@@ -209,14 +213,16 @@ def dropconnect_masks_figure(d: DropConnectDemo, examples: int = 2) -> go.Figure
     """Top: DropConnect, a different (out × in) weight mask for each example. Bottom: dropout on the
     layer's outputs, which is the same as masking whole rows of W."""
     k = min(examples, d.dc_mask.shape[0])
-    titles = [f"DropConnect, example {i + 1}" for i in range(k)] + [f"Dropout (rows), example {i + 1}" for i in range(k)]
+    titles = [f"DropConnect, example {i + 1}" for i in range(k)]
+    titles += [f"Dropout (rows), example {i + 1}" for i in range(k)]
     fig = make_subplots(rows=2, cols=k, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.05)
     hi = float(max(d.dc_mask.max(), d.dropout_mask.max(), 1e-6))
     for i in range(k):
         fig.add_trace(heatmap(d.dc_mask[i], zmin=0, zmax=hi, showscale=i == 0, colorbar_title="mask"), row=1, col=i + 1)
         fig.add_trace(heatmap(d.dropout_mask[i], zmin=0, zmax=hi, showscale=False), row=2, col=i + 1)
         for r in (1, 2):
-            matrix_axes(fig, row=r, col=i + 1, x_title="input j" if r == 2 else "", y_title="output i" if i == 0 else "")
+            matrix_axes(fig, row=r, col=i + 1, x_title="input j" if r == 2 else "",
+                        y_title="output i" if i == 0 else "")
     style(fig, height=520, legend=False)
     fig.update_annotations(font_size=14)
     return fig
@@ -228,9 +234,11 @@ def dropconnect_inference_figure(d: DropConnectDemo) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=units, y=d.mc_reference, name=f"Monte Carlo reference ({d.n_mc:,} masks)", marker_color=LIGHT,
                 marker_line=dict(color=GREY, width=1))
-    fig.add_scatter(x=units, y=d.weight_scaling, mode="markers", name=f"weight scaling (error {d.err_weight_scaling:.4f})",
+    fig.add_scatter(x=units, y=d.weight_scaling, mode="markers",
+                    name=f"weight scaling (error {d.err_weight_scaling:.4f})",
                     marker=dict(symbol="x", size=12, color=VERMILION))
-    fig.add_scatter(x=units, y=d.gaussian, mode="markers", name=f"Gaussian moment matching (error {d.err_gaussian:.4f})",
+    fig.add_scatter(x=units, y=d.gaussian, mode="markers",
+                    name=f"Gaussian moment matching (error {d.err_gaussian:.4f})",
                     marker=dict(symbol="circle", size=10, color=GREEN))
     style(fig, height=380)
     fig.update_xaxes(title_text="output unit", dtick=1)
@@ -267,7 +275,8 @@ def standout_batch_figure(d: StandoutDemo) -> go.Figure:
     fig = go.Figure(heatmap(d.keep_prob, zmin=0, zmax=1, colorscale="Blues", colorbar_title="P(keep)",
                             hover="example %{y}, unit %{x}: P(keep) = %{z:.2f}<extra></extra>"))
     ys, xs = np.nonzero(d.mask == 0)
-    fig.add_scatter(x=xs, y=ys, mode="markers", marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=VERMILION)),
+    fig.add_scatter(x=xs, y=ys, mode="markers",
+                    marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=VERMILION)),
                     name="dropped in this draw", hoverinfo="skip")
     style(fig, height=340)
     matrix_axes(fig, x_title="unit", y_title="example")

@@ -1,0 +1,76 @@
+"""Masks through time: which recurrent dropout masks are reused across steps, and what that does to memory."""
+
+import streamlit as st
+
+from dropviz import methods, rnn, ui
+from dropviz.figures import rnn as figs
+
+st.title("Recurrent dropout: masks through time")
+st.markdown(
+    "An LSTM carries its memory in the **cell state** c from one time step to the next. Where a dropout mask "
+    "sits in the cell, and whether it is drawn **once per sequence** or **afresh at every step**, decides "
+    "whether that memory survives. Reused masks show as horizontal stripes below (a unit is kept or dropped "
+    "for the whole sequence); per-step masks show as noise."
+)
+seed, device = ui.seed(), ui.device()
+c1, c2, c3 = st.columns([2, 1, 1])
+with c1:
+    p = ui.p_slider()
+with c2:
+    steps = ui.bound_slider("Time steps T", 10, 60, 30, 1, key="steps", help="Bounded for a shared server.")
+with c3:
+    hidden = ui.bound_slider("Hidden units", 4, 32, 16, 1, key="hidden", help="Bounded for a shared server.")
+
+st.subheader("Four schedules, one sequence: stripes or noise")
+movies = ui.compute(rnn.mask_movies, p=p, seed=seed, steps=steps, hidden=hidden, device=device)
+ui.plot(figs.overview_figure(movies), key="overview")
+st.caption("Each panel is the main mask of one method for one sequence: rows are units, columns time steps. "
+           "Dark cells are kept (value 1/(1−p), inverted scaling), grey cells dropped.")
+
+
+@st.fragment
+def movie_panel() -> None:
+    st.subheader("Play it: the masked wire, the masks, and the cell's memory")
+    left, right = st.columns([3, 1])
+    with left:
+        method = ui.choice("Method", rnn.METHOD_IDS, "naive", key="method")
+    with right:
+        untied = ui.flag("Untied gate masks", key="untied", disabled=method != "variational",
+                         help="Variational only: one mask per gate (i, f, g, o) instead of one for all four.")
+    tied = method != "variational" or not untied
+    m = methods.get(method)
+    st.markdown(f"**{m.name}** — {m.summary}  \n:small[:gray[Masks: {m.masks}. Shared: {m.shared_axes}. "
+                f"[{m.paper.cite()}]({m.paper.url})]]")
+    movie = ui.compute(rnn.mask_movie, method=method, p=p, seed=seed, steps=steps, hidden=hidden, tied=tied,
+                       device=device)
+    ui.plot(figs.movie_figure(movie), key="movie")
+    a, b, c = st.columns(3)
+    a.metric("Memory kept at the last step", f"{movie.memory_masked[-1]:.2f}",
+             f"{movie.memory_masked[-1] - movie.memory_clean[-1]:+.2f} vs no dropout", delta_color="off",
+             help="Cosine similarity of the whole cell state at the last step to the state at t = 0.")
+    b.metric("Memory kept without dropout", f"{movie.memory_clean[-1]:.2f}")
+    c.metric("Mask schedule", "per sequence" if movie.per_sequence else "per step")
+    st.caption("Press ▶ Play or drag the time slider. Left: the LSTM cell, masked wires in red, and the tracked "
+               "units' mask at step t. Right: the masks (future steps veiled) and the tracked cells with the mask "
+               "(solid) and without (dashed), same weights, same input: a strong symbol at t = 0, then weak noise. "
+               "The tracked cells are those the symbol wrote most under this mask: does what was stored stay?")
+
+
+movie_panel()
+
+
+@st.fragment
+def embedding_panel() -> None:
+    m = methods.get("embedding")
+    st.subheader(f"{m.name}: drop word types, not word occurrences")
+    st.markdown(f"{m.summary} Gal & Ghahramani mask rows of the embedding matrix once per sequence.")
+    demo = ui.compute(rnn.embedding_demo, p=p, seed=seed, device=device)
+    ui.plot(figs.embedding_figure(demo), key="embedding")
+    st.caption("Blue: kept, grey: dropped. Within a row the same word is dropped at every occurrence; "
+               "another sequence draws its own mask.")
+
+
+embedding_panel()
+
+ui.show_claims(["rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm"], p=p, seed=seed, steps=steps,
+               hidden=hidden, device=device)
