@@ -155,7 +155,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none: one draw per unit per example, fresh every iteration",
         test_time="inverted: identity (classic form: multiply by 1-p)",
         p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
-        page="pages/dense_standard.py",
+        page="pages/10_standard.py",
         thumbnail=_thumb_standard,
     ),
     Method(
@@ -168,7 +168,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none: one draw per unit per example",
         test_time="identity",
         p_in_paper="§10 writes the variance as (1-p)/p with p = retain, i.e. p/(1-p) with our drop p",
-        page="pages/dense_gaussian.py",
+        page="pages/11_gaussian.py",
         thumbnail=_thumb_gaussian,
     ),
     Method(
@@ -187,7 +187,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none: one (out × in) mask per example",
         test_time="Gaussian moment matching of each pre-activation, averaged over samples of the activation",
         p_in_paper="the paper's p is the KEEP probability (1 - our p)",
-        page="pages/dense_dropconnect.py",
+        page="pages/12_dropconnect.py",
         thumbnail=_thumb_dropconnect,
     ),
     Method(
@@ -206,7 +206,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none: one draw per unit per example",
         test_time="multiply by the keep probability: sigmoid(α·z + β) · relu(z)",
         p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0)",
-        page="pages/dense_standout.py",
+        page="pages/13_standout.py",
         thumbnail=_thumb_standout,
     ),
     Method(
@@ -219,7 +219,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none: one draw per (example, channel, row, column)",
         test_time="inverted: identity",
         p_in_paper="the paper's p is the RETAIN probability (1 - our p); its conv nets kept 0.9-0.75",
-        page="pages/conv_images.py",
+        page="pages/20_images.py",
         thumbnail=_thumb("pixel"),
     ),
     Method(
@@ -238,7 +238,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="height and width: one draw per (example, channel), mask (B, C, 1, 1)",
         test_time="inverted: identity (the original Torch7 layer multiplied by 1-p at test instead)",
         p_in_paper="p is the drop probability, as here",
-        page="pages/conv_images.py",
+        page="pages/20_images.py",
         thumbnail=_thumb("spatial"),
     ),
     Method(
@@ -257,7 +257,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="channels: the same square on every channel (options: one or several channels)",
         test_time="nothing: it is a training-time augmentation",
         p_in_paper="no p: the paper sets the side L (16 px on CIFAR-10); DropViz picks L so the nominal area is p",
-        page="pages/conv_images.py",
+        page="pages/20_images.py",
         thumbnail=_thumb("cutout"),
     ),
     Method(
@@ -276,7 +276,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none between maps: seeds per (example, channel, position); a block shares one seed",
         test_time="identity (training output normalised by count / count of ones)",
         p_in_paper="the paper's keep_prob is 1 - our p; γ = p·H·W / (bs²·(H−bs+1)(W−bs+1))",
-        page="pages/conv_dropblock.py",
+        page="pages/22_dropblock.py",
         thumbnail=_thumb("dropblock"),
     ),
     Method(
@@ -295,7 +295,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="none: one draw per activation",
         test_time="probabilistic weighted pooling: Σ q(1−q)^(n−i)·a_(i), the exact expected training output",
         p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
-        page="pages/conv_maxpool.py",
+        page="pages/21_maxpool.py",
         thumbnail=_thumb("maxpool"),
     ),
     Method(
@@ -314,7 +314,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="one draw per (example, channel) map; the window around the argmax shares it",
         test_time="identity (training output scaled by 1/(1 − p·k²/(H·W)))",
         p_in_paper="prob = p, the chance a map loses its maximum (default 0.1, window 1). Not the 2020 'MaxDropout'",
-        page="pages/conv_dropblock.py",
+        page="pages/22_dropblock.py",
         thumbnail=_thumb("maxdrop"),
     ),
     Method(
@@ -335,7 +335,7 @@ METHODS: tuple[Method, ...] = (
         test_time="inverted: identity",
         p_in_paper="Zaremba et al. drop with p = 0.5 / 0.65 (drop probabilities) on non-recurrent connections "
         "only, precisely to avoid this",
-        page="pages/rnn_masks.py",
+        page="pages/30_rnn-masks.py",
         thumbnail=_thumb_naive,
     ),
     Method(
@@ -356,7 +356,7 @@ METHODS: tuple[Method, ...] = (
         test_time="inverted: identity (the paper scales by the keep probability)",
         p_in_paper="DropViz's p is the drop probability; METHODS §9 writes the mask as Bernoulli(q), q = 1 - p "
         "the keep probability (the paper's own notation is not re-checked here)",
-        page="pages/rnn_masks.py",
+        page="pages/30_rnn-masks.py",
         thumbnail=_thumb_rnndrop,
     ),
     Method(
@@ -377,7 +377,7 @@ METHODS: tuple[Method, ...] = (
         test_time="inverted: identity",
         p_in_paper="DropViz's p is the drop probability; TF1's LayerNormBasicLSTMCell implements this method "
         "with dropout_keep_prob = 1 - p",
-        page="pages/rnn_masks.py",
+        page="pages/30_rnn-masks.py",
         thumbnail=_thumb_semeniuta,
     ),
     Method(
@@ -392,7 +392,7 @@ METHODS: tuple[Method, ...] = (
         test_time="inverted: identity (weight scaling); or Monte Carlo: average several masked passes",
         p_in_paper="its experiments quote drop probabilities, as here (large PTB model: 0.3 on embeddings and h, "
         "0.5 on inputs and outputs)",
-        page="pages/rnn_masks.py",
+        page="pages/30_rnn-masks.py",
         thumbnail=_thumb_variational,
     ),
     Method(
@@ -406,7 +406,7 @@ METHODS: tuple[Method, ...] = (
         shared_axes="every occurrence of a word in a sequence shares its draw",
         test_time="inverted: identity",
         p_in_paper="a drop probability, as here (tied to the recurrent rate in the paper's grid search)",
-        page="pages/rnn_masks.py",
+        page="pages/30_rnn-masks.py",
         thumbnail=_thumb_embedding,
     ),
 )

@@ -36,28 +36,46 @@ class PageSpec:
     url_path: str
 
 
-HOME = PageSpec("pages/home.py", "Home", ":material/home:", "home")
+HOME = PageSpec("pages/00_home.py", "Home", ":material/home:", "home")
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
     "Dense layers": (
-        PageSpec("pages/dense_standard.py", "Standard dropout", ":material/scatter_plot:", "standard"),
-        PageSpec("pages/dense_gaussian.py", "Bernoulli vs Gaussian", ":material/bar_chart:", "gaussian"),
-        PageSpec("pages/dense_dropconnect.py", "DropConnect", ":material/grid_on:", "dropconnect"),
-        PageSpec("pages/dense_standout.py", "Standout", ":material/tune:", "standout"),
+        PageSpec("pages/10_standard.py", "Standard dropout", ":material/scatter_plot:", "standard"),
+        PageSpec("pages/11_gaussian.py", "Bernoulli vs Gaussian", ":material/bar_chart:", "gaussian"),
+        PageSpec("pages/12_dropconnect.py", "DropConnect", ":material/grid_on:", "dropconnect"),
+        PageSpec("pages/13_standout.py", "Standout", ":material/tune:", "standout"),
     ),
     "Convolutional layers": (
-        PageSpec("pages/conv_images.py", "Dropout on images", ":material/image:", "images"),
-        PageSpec("pages/conv_maxpool.py", "Max-pooling dropout", ":material/grid_view:", "maxpool"),
-        PageSpec("pages/conv_dropblock.py", "DropBlock and Max-Drop", ":material/select_all:", "dropblock"),
+        PageSpec("pages/20_images.py", "Dropout on images", ":material/image:", "images"),
+        PageSpec("pages/21_maxpool.py", "Max-pooling dropout", ":material/grid_view:", "maxpool"),
+        PageSpec("pages/22_dropblock.py", "DropBlock and Max-Drop", ":material/select_all:", "dropblock"),
     ),
     "Recurrent layers": (
-        PageSpec("pages/rnn_masks.py", "Masks through time", ":material/animation:", "rnn-masks"),
-        PageSpec("pages/rnn_memory.py", "Does it remember?", ":material/memory:", "rnn-memory"),
+        PageSpec("pages/30_rnn-masks.py", "Masks through time", ":material/animation:", "rnn-masks"),
+        PageSpec("pages/31_rnn-memory.py", "Does it remember?", ":material/memory:", "rnn-memory"),
     ),
 }
 
 
 def all_pages() -> list[PageSpec]:
     return [HOME, *(p for pages in SECTIONS.values() for p in pages)]
+
+
+def app_shell() -> None:
+    """First line of every page: make sure the page runs inside app.py (page config, navigation, sidebar).
+
+    When ``pages/`` sits next to app.py, Streamlit runs the very first script of a fresh server process (and
+    every AppTest run) with its legacy multipage runner, which executes a deep-linked page file on its own.
+    Page files are named so that the legacy runner finds them under the same URL as ``st.navigation``
+    (``pages/10_standard.py`` -> ``/standard``), so it starts the right page; this guard then switches the
+    process to ``st.navigation`` for good and reruns, now through app.py. Without it the first visitor of a
+    shared link after a restart got a "Page not found" dialog, and AppTest never saw app.py's sidebar."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy runner: nothing to do
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets on its first call
+        st.rerun()
 
 
 def navigation():

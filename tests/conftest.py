@@ -31,3 +31,22 @@ def fresh_caches():
     dense.clear_caches()
     yield
     dense.clear_caches()
+
+
+@pytest.fixture(autouse=True)
+def navigation_like_a_running_server(request, monkeypatch):
+    """AppTest resets Streamlit's "legacy pages/ runner" flag before *every* run, as if each run were the first
+    of a fresh server. A real server clears it for good on its first run (``ui.app_shell``), so every later
+    run, button clicks included, goes straight through app.py. Tests get that steady state; a test marked
+    ``fresh_server`` keeps AppTest's behaviour to exercise the first-run path itself."""
+    if request.node.get_closest_marker("fresh_server"):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    init = PagesManager.__init__
+
+    def steady_state_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", steady_state_init)

@@ -19,15 +19,12 @@ PAGES = ui.all_pages()
 
 
 def open_page(path: str, query: dict[str, str] | None = None, seed: int | None = None) -> AppTest:
-    """Open ``path`` directly, as a shared link would: query parameters reach its first run.
-
-    AppTest runs a non-home page without re-rendering app.py's sidebar widgets, so ``seed`` is placed
-    in session state (where the sidebar's seed widget keeps it); the browser test drives the real widget."""
+    """Open ``path`` directly, as a shared link would (``/standard?p=0.3&seed=7``): the query parameters
+    reach its first run, which goes through app.py (page config, navigation, the sidebar's seed and device)
+    thanks to ``ui.app_shell``, exactly as on a real server."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
+    for k, v in {**(query or {}), **({"seed": str(seed)} if seed is not None else {})}.items():
         at.query_params[k] = v
-    if seed is not None:
-        at.session_state["seed"] = seed
     if path != ui.HOME.path:
         at.switch_page(path)
     return at.run()
@@ -76,22 +73,48 @@ def test_every_slider_at_min_and_max(spec):
         at.slider(key=key).set_value(default).run()
 
 
-@pytest.mark.parametrize("v", [0, ui.SEED_MAX])
-def test_seed_widget_extremes_from_the_url(v):
-    at = open_page(ui.HOME.path, {"seed": str(v)})
-    assert_clean(at, f"seed={v}")
-    assert at.number_input(key="seed").value == v
-
-
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
 def test_pages_at_seed_extremes(spec):
+    """Through the URL on the first run, then through the sidebar widget on a rerun."""
     for v in (0, ui.SEED_MAX):
-        assert_clean(open_page(spec.path, seed=v), f"{spec.path} seed={v}")
+        at = open_page(spec.path, seed=v)
+        assert_clean(at, f"{spec.path} seed={v}")
+        assert at.number_input(key="seed").value == v
+    at.number_input(key="seed").set_value(0).run()
+    assert_clean(at, f"{spec.path} seed widget -> 0")
+    assert at.number_input(key="seed").value == 0 and at.title[0].value == open_page(spec.path).title[0].value
+
+
+@pytest.mark.fresh_server
+@pytest.mark.parametrize("spec", PAGES[1:3], ids=lambda s: s.url_path)
+def test_a_shared_link_as_the_first_visit_of_a_fresh_server(spec):
+    """The legacy runner starts the deep-linked page file; ``ui.app_shell`` reruns it through app.py, so the
+    page has its sidebar (seed from the link) and no "Page not found"."""
+    at = open_page(spec.path, {"p": "0.3"}, seed=7)
+    assert_clean(at, spec.path)
+    assert at.title[0].value == open_page(spec.path).title[0].value
+    assert at.number_input(key="seed").value == 7 and at.slider(key="p").value == pytest.approx(0.3)
+    assert [e for e in at.sidebar if getattr(e, "key", None) == "device"], "app.py's sidebar ran"
+
+
+def test_page_files_are_found_under_their_url_by_the_legacy_runner_and_enter_the_app_shell():
+    """The invariant ``ui.app_shell`` relies on: Streamlit's legacy runner derives a page's URL from its
+    file name (``10_standard.py`` -> ``standard``), which must equal the ``st.navigation`` url_path, and every
+    page calls ``ui.app_shell()`` before drawing anything."""
+    from pathlib import Path
+
+    from streamlit.source_util import page_icon_and_name
+
+    for spec in PAGES:
+        assert page_icon_and_name(Path(spec.path))[1] == spec.url_path, spec.path
+        body = Path(ROOT, spec.path).read_text()
+        first_call = next(line for line in body.splitlines() if line.startswith(("st.", "ui.")))
+        assert first_call == "ui.app_shell()", f"{spec.path} starts with {first_call!r}"
 
 
 def test_seed_changes_the_masks_and_same_seed_reproduces():
     def first_heatmap(seed):
-        return chart_specs(open_page("pages/dense_gaussian.py", seed=seed))[0]["data"][0]["z"]
+        return chart_specs(open_page("pages/11_gaussian.py", seed=seed))[0]["data"][0]["z"]
 
     assert first_heatmap(3) == first_heatmap(3)
     assert first_heatmap(3) != first_heatmap(4)
@@ -104,7 +127,7 @@ def test_seed_changes_the_masks_and_same_seed_reproduces():
     ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()),
 )
 def test_malformed_url_parameters_get_a_clear_message(query):
-    at = open_page("pages/dense_standard.py", query)
+    at = open_page("pages/10_standard.py", query)
     assert_clean(at, str(query))
     bad = [k for k in query if not (k == "p" and query[k] == "0.1")]
     warnings = " ".join(w.value for w in at.warning)
@@ -114,7 +137,7 @@ def test_malformed_url_parameters_get_a_clear_message(query):
 
 
 def test_valid_url_parameters_open_that_view():
-    at = open_page("pages/dense_dropconnect.py", {"p": "0.3", "inputs": "32", "outputs": "8"})
+    at = open_page("pages/12_dropconnect.py", {"p": "0.3", "inputs": "32", "outputs": "8"})
     assert_clean(at, "shared link")
     assert at.slider(key="p").value == pytest.approx(0.3)
     z = chart_specs(at)[0]["data"][0]["z"]  # a base64 typed array with its shape
@@ -124,11 +147,11 @@ def test_valid_url_parameters_open_that_view():
 @pytest.mark.parametrize(
     "path,ids",
     [
-        ("pages/dense_standard.py", ["standard.keep_rate", "standard.expectation_preserved",
+        ("pages/10_standard.py", ["standard.keep_rate", "standard.expectation_preserved",
                                      "standard.classic_matches_inverted"]),
-        ("pages/dense_gaussian.py", ["gaussian.mean_one", "gaussian.std_matches"]),
-        ("pages/dense_dropconnect.py", ["dropconnect.gaussian_inference_beats_weight_scaling"]),
-        ("pages/dense_standout.py", ["standout.keep_prob_increases_with_drive"]),
+        ("pages/11_gaussian.py", ["gaussian.mean_one", "gaussian.std_matches"]),
+        ("pages/12_dropconnect.py", ["dropconnect.gaussian_inference_beats_weight_scaling"]),
+        ("pages/13_standout.py", ["standout.keep_prob_increases_with_drive"]),
     ],
 )
 def test_pages_show_their_claims_with_measured_values(path, ids):

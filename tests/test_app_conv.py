@@ -38,10 +38,10 @@ def captions(at) -> str:
 @pytest.mark.parametrize(
     "path,ids",
     [
-        ("pages/conv_images.py", ["pixel.less_information_removed_than_blocks", "spatial.whole_channels",
+        ("pages/20_images.py", ["pixel.less_information_removed_than_blocks", "spatial.whole_channels",
                                   "cutout.region_geometry"]),
-        ("pages/conv_maxpool.py", ["maxpool.pwp_matches_training_expectation"]),
-        ("pages/conv_dropblock.py", ["dropblock.actual_rate_below_nominal", "maxdrop.drops_maxima"]),
+        ("pages/21_maxpool.py", ["maxpool.pwp_matches_training_expectation"]),
+        ("pages/22_dropblock.py", ["dropblock.actual_rate_below_nominal", "maxdrop.drops_maxima"]),
     ],
 )
 def test_conv_pages_show_their_claims(path, ids):
@@ -53,17 +53,17 @@ def test_conv_pages_show_their_claims(path, ids):
 
 
 def test_an_upload_replaces_the_cat_on_every_conv_page_of_this_session_only():
-    at = open_page("pages/conv_images.py")
+    at = open_page("pages/20_images.py")
     assert "Chelsea the cat" in captions(at)
     before = chart_specs(at)[0]["data"][1]["source"]
     upload(at, "my-photo.png", png(300, 200))
     assert_clean(at, "after a good upload")
     assert "my-photo.png" in captions(at) and "this session only" in captions(at)
     assert chart_specs(at)[0]["data"][1]["source"] != before, "the animation shows the new picture"
-    at.switch_page("pages/conv_maxpool.py").run()
+    at.switch_page("pages/21_maxpool.py").run()
     assert_clean(at, "maxpool with the upload")
     assert "my-photo.png" in captions(at)
-    other = open_page("pages/conv_images.py")  # another session
+    other = open_page("pages/20_images.py")  # another session
     assert "Chelsea the cat" in captions(other) and "my-photo.png" not in captions(other)
 
 
@@ -73,7 +73,7 @@ def test_an_upload_replaces_the_cat_on_every_conv_page_of_this_session_only():
      ("cut.png", png(300, 200)[:-400], "corrupt or truncated"), ("huge.png", b"\x89PNG" + bytes(9 * 2**20), "8 MB")],
 )
 def test_a_bad_upload_gets_a_message_and_the_page_keeps_working_with_the_cat(name, data, words):
-    at = open_page("pages/conv_images.py")
+    at = open_page("pages/20_images.py")
     upload(at, name, data)
     assert_clean(at, name)
     warnings = " ".join(w.value for w in at.warning)
@@ -83,7 +83,7 @@ def test_a_bad_upload_gets_a_message_and_the_page_keeps_working_with_the_cat(nam
 
 
 def test_a_webcam_photo_replaces_the_cat():
-    at = open_page("pages/conv_maxpool.py")
+    at = open_page("pages/21_maxpool.py")
     at.toggle(key="use_camera").set_value(True).run()
     buf = io.BytesIO()
     Image.fromarray(np.full((240, 320, 3), 180, np.uint8)).save(buf, "JPEG")
@@ -94,7 +94,7 @@ def test_a_webcam_photo_replaces_the_cat():
 
 
 def test_back_to_the_cat():
-    at = open_page("pages/conv_dropblock.py")
+    at = open_page("pages/22_dropblock.py")
     upload(at, "mine.png", png(120, 90))
     assert "mine.png" in captions(at)
     at.button[0].click().run()
@@ -121,7 +121,7 @@ def test_results_from_an_upload_never_reach_the_shared_cache(monkeypatch):
 
     monkeypatch.setattr(ui, "_cache", recording_cache)
     monkeypatch.setattr(ui, "_claim", recording_claim)
-    for path in ("pages/conv_images.py", "pages/conv_maxpool.py", "pages/conv_dropblock.py"):
+    for path in ("pages/20_images.py", "pages/21_maxpool.py", "pages/22_dropblock.py"):
         at = open_page(path)
         upload(at, "private.png", png(200, 150))
         assert "private.png" in captions(at)
@@ -148,13 +148,13 @@ def test_a_small_upload_at_every_slider_extreme(spec):
 @pytest.mark.parametrize("query,bad", [({"shape": "hexagon"}, "shape"), ({"channels": "all"}, "channels"),
                                        ({"block": "100"}, "block"), ({"holes": "0"}, "holes")])
 def test_conv_page_url_parameters_are_checked(query, bad):
-    at = open_page("pages/conv_images.py", query)
+    at = open_page("pages/20_images.py", query)
     assert_clean(at, str(query))
     assert f"`{bad}=" in " ".join(w.value for w in at.warning)
 
 
 def test_cutout_options_from_a_link():
-    at = open_page("pages/conv_images.py", {"shape": "circle", "holes": "3", "channels": "one", "p": "0.2"})
+    at = open_page("pages/20_images.py", {"shape": "circle", "holes": "3", "channels": "one", "p": "0.2"})
     assert_clean(at, "cutout link")
     assert at.radio(key="shape").value == "circle" and at.slider(key="holes").value == 3
     assert at.radio(key="channels").value == "one"
@@ -162,9 +162,9 @@ def test_cutout_options_from_a_link():
 
 def test_moving_between_conv_pages_after_extreme_settings():
     """Each page's widgets have their own keys: a value set on one page never lands in another's slider."""
-    at = open_page("pages/conv_images.py")
+    at = open_page("pages/20_images.py")
     for key, v in (("window", 31), ("block", 31), ("p", 1.0)):
         at.slider(key=key).set_value(v).run()
-    for path in ("pages/conv_dropblock.py", "pages/conv_maxpool.py", "pages/conv_images.py"):
+    for path in ("pages/22_dropblock.py", "pages/21_maxpool.py", "pages/20_images.py"):
         at.switch_page(path).run()
         assert_clean(at, f"{path} after extremes elsewhere")

@@ -9,7 +9,7 @@ from dropviz import train, ui
 from tests.test_app import assert_clean, chart_specs, open_page
 
 pytestmark = pytest.mark.app
-MASKS, MEMORY = "pages/rnn_masks.py", "pages/rnn_memory.py"
+MASKS, MEMORY = "pages/30_rnn-masks.py", "pages/31_rnn-memory.py"
 TINY = {"lag": "5", "hidden": "8", "steps": "50"}  # trains in about a second
 
 

@@ -8,6 +8,7 @@ unless DROPVIZ_REQUIRE_E2E=1 (as in CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -53,31 +54,38 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextlib.contextmanager
+def streamlit_server(log_name: str):
+    """A fresh ``streamlit run app.py`` on a free port; yields its URL."""
     port = _free_port()
     os.makedirs(SHOTS, exist_ok=True)
-    log = open(os.path.join(ROOT, "artifacts", "e2e-server.log"), "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    with open(os.path.join(ROOT, "artifacts", log_name), "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not come up within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                pytest.fail("the Streamlit server did not come up within 60 s")
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server("e2e-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +149,23 @@ def screenshot(pg, name: str) -> str:
     pg.screenshot(path=path)
     pg.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     return path
+
+
+def test_a_shared_link_is_the_first_visit_after_a_server_start(browser):
+    """On a fresh server the first script run goes through Streamlit's legacy pages/ runner; a deep link
+    must still open its page inside the app (sidebar, the link's settings) without a "Page not found"."""
+    with streamlit_server("e2e-fresh-server.log") as url:
+        ctx = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        pg = ctx.new_page()
+        try:
+            pg.goto(f"{url}/gaussian?p=0.3&seed=5")
+            settle(pg)
+            assert pg.locator('[role="dialog"]').count() == 0, pg.locator('[role="dialog"]').all_inner_texts()
+            assert pg.locator("h1").first.inner_text().strip() == "Gaussian dropout"
+            assert pg.locator('[data-testid="stSidebar"] input').first.input_value() == "5"
+            assert "0.30" in pg.locator('[data-testid="stSlider"]').first.inner_text()
+        finally:
+            ctx.close()
 
 
 @pytest.mark.parametrize("spec", ui.all_pages(), ids=lambda s: s.url_path)

@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import methods, ui
 from dropviz.figures.common import to_image
 
+ui.app_shell()
+
 st.title("DropViz")
 st.markdown(
     "**Dropout** trains a neural network while randomly switching off parts of it: at every training step "

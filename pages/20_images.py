@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import conv, methods, ui
 from dropviz.figures import conv as figs
 
+ui.app_shell()
+
 TILE = 148  # px per feature map in the grid (four to a row beside the picture)
 CHANNELS = {"all (the paper)": None, "one": 1, "two": 2}
 

@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import dense, masks, methods, ui
 from dropviz.figures import dense as figs
 
+ui.app_shell()
+
 ui.method_header(
     methods.get("gaussian"),
     "Gaussian dropout multiplies every activation by noise drawn from N(1, σ²) with σ² = p/(1−p): "

@@ -6,6 +6,8 @@ from dropviz import claims, train, ui
 from dropviz.claims.rnn import forgets, longest_lags
 from dropviz.figures import rnn as figs
 
+ui.app_shell()
+
 st.title("Does it remember?")
 st.markdown(
     "Each sequence shows one **symbol** (a letter) among random distractors; at the last step the network must "

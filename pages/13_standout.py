@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import dense, methods, ui
 from dropviz.figures import dense as figs
 
+ui.app_shell()
+
 ui.method_header(
     methods.get("standout"),
     "Standout overlays a 'standout network' that decides, per unit and per example, whether to keep it. "

@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import methods, rnn, ui
 from dropviz.figures import rnn as figs
 
+ui.app_shell()
+
 st.title("Recurrent dropout: masks through time")
 st.markdown(
     "An LSTM carries its memory in the **cell state** c from one time step to the next. Where a dropout mask "

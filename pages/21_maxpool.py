@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import conv, methods, ui
 from dropviz.figures import conv as figs
 
+ui.app_shell()
+
 ui.method_header(
     methods.get("maxpool"),
     "In training, each activation inside a pooling window is kept with probability q = 1 − p *before* the max, "

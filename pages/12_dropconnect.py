@@ -6,6 +6,8 @@ from dropviz import dense, methods, ui
 from dropviz.claims.dense import MIN_KEPT_FOR_CLT
 from dropviz.figures import dense as figs
 
+ui.app_shell()
+
 ui.method_header(
     methods.get("dropconnect"),
     "DropConnect masks individual **weights** (and biases): every example in the batch gets its own "

@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import dense, methods, ui
 from dropviz.figures import dense as figs
 
+ui.app_shell()
+
 ui.method_header(
     methods.get("standard"),
     "Each training iteration samples a *thinned* network: every unit survives with probability 1 − p, "

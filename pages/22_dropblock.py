@@ -5,6 +5,8 @@ import streamlit as st
 from dropviz import conv, methods, ui
 from dropviz.figures import conv as figs
 
+ui.app_shell()
+
 st.title("DropBlock and Max-Drop")
 st.markdown(
     "Two structured alternatives to pixel dropout on the feature maps of the picture. **DropBlock** drops "
