@@ -147,8 +147,8 @@ def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
             shown = "&".join(f"{name}={v}" for v in values)[:80]
             what = "a whole number" if kind is int else "a number"
             st.warning(
-                f"Ignored the link's `{shown}`: `{name}` must be {what} from {lo:,} to {hi:,}. "
-                "Showing the default instead.",
+                f"Ignored the link's `{shown}`: `{name}` must be {what} from {lo:,} to {hi:,}; "
+                "the control below shows the value in use.",
                 icon=":material/link_off:",
             )
 
