@@ -135,8 +135,10 @@ def data_uri(rgb: np.ndarray, fmt: str = "PNG") -> str:
 
 
 def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, redraw: bool = False,
-                      prefix: str = "iteration ", y: float = -0.1) -> go.Figure:
-    """▶ Play / ❚❚ Pause buttons and an iteration slider for a figure whose frames are named "0", "1", …"""
+                      prefix: str = "iteration ", y: float = -0.1, first_label: int = 1) -> go.Figure:
+    """▶ Play / ❚❚ Pause buttons and a slider for a figure whose frames are named "0", "1", …; the slider's
+    labels count from ``first_label`` (1 for iterations, 0 for time steps). ``redraw=True`` is needed when
+    frames carry heatmaps or images: plotly.js drops them from a frame drawn without a full redraw."""
     play = dict(frame=dict(duration=frame_ms, redraw=redraw), fromcurrent=True, transition=dict(duration=0))
     fig.update_layout(
         updatemenus=[
@@ -164,7 +166,7 @@ def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, red
                 yanchor="top",
                 currentvalue=dict(prefix=prefix, font=dict(size=14)),
                 steps=[
-                    dict(label=str(f + 1), method="animate",
+                    dict(label=str(f + first_label), method="animate",
                          args=[[str(f)], dict(mode="immediate", frame=dict(duration=0, redraw=redraw))])
                     for f in range(n_frames)
                 ],

@@ -7,7 +7,20 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.figures.common import BLUE, GREEN, GREY, INK, LIGHT, ORANGE, PURPLE, SKY, VERMILION, heatmap, style
+from dropviz.figures.common import (
+    BLUE,
+    GREEN,
+    GREY,
+    INK,
+    LIGHT,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    add_play_controls,
+    heatmap,
+    style,
+)
 from dropviz.rnn import EmbeddingDemo, MaskMovie
 from dropviz.train import Experiment, TaskPreview
 
@@ -192,21 +205,8 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     style(fig, title=caption(0), height=int(240 * sum(heights) + 170), legend=False)
     fig.add_annotation(text="mask of the tracked units at step t (open ✕ = dropped):", x=0.0, y=-0.5, xref="x",
                        yref="y", showarrow=False, xanchor="left", font=dict(size=12, color=INK))
-    # redraw=True: a frame drawn without a full redraw makes plotly.js drop the heatmaps from the screen
-    play = dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True, transition=dict(duration=0))
-    fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.04, xanchor="left", yanchor="top",
-                          pad=dict(t=6, r=6),
-                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], dict(frame=dict(duration=0, redraw=True), mode="immediate")])])],
-        sliders=[dict(active=0, x=0.2, len=0.8, y=-0.04, yanchor="top",
-                      currentvalue=dict(prefix="time step t = ", font=dict(size=14)),
-                      steps=[dict(label=str(t), method="animate",
-                                  args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
-                             for t in range(T)])],
-        margin=dict(t=70, b=110, l=10, r=10),
-    )
+    add_play_controls(fig, T, frame_ms=frame_ms, redraw=True, prefix="time step t = ", y=-0.04, first_label=0)
+    fig.update_layout(margin=dict(t=70, b=110, l=10, r=10))
     return fig
 
 
