@@ -130,27 +130,31 @@ def _parse(raw: str, kind: type, lo: float, hi: float) -> Any:
     return value
 
 
+def _bad_link(key: str, requirement: str, ok: Callable[[str], bool]) -> bool:
+    """If the link gives ``key`` a value that ``ok`` rejects (or gives it twice), say so on the page."""
+    values = st.query_params.get_all(key)
+    if not values or (len(values) == 1 and ok(values[0])):
+        return False
+    shown = "&".join(f"{key}={v}" for v in values)[:80]
+    st.warning(f"Ignored the link's `{shown}`: `{key}` must be {requirement}", icon=":material/link_off:")
+    return True
+
+
+def _parses(raw: str, kind: type, lo: float, hi: float) -> bool:
+    try:
+        _parse(raw, kind, lo, hi)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
 def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
     """Show a clear message for each URL parameter in ``spec`` (name -> (type, min, max)) that does not
     parse or is out of range; the bound widget then falls back to its default."""
     for name, (kind, lo, hi) in spec.items():
-        values = st.query_params.get_all(name)
-        if not values:
-            continue
-        bad = len(values) > 1
-        if not bad:
-            try:
-                _parse(values[0], kind, lo, hi)
-            except (ValueError, OverflowError):
-                bad = True
-        if bad:
-            shown = "&".join(f"{name}={v}" for v in values)[:80]
-            what = "a whole number" if kind is int else "a number"
-            st.warning(
-                f"Ignored the link's `{shown}`: `{name}` must be {what} from {lo:,} to {hi:,}; "
-                "the control below shows the value in use.",
-                icon=":material/link_off:",
-            )
+        what = "a whole number" if kind is int else "a number"
+        _bad_link(name, f"{what} from {lo:,} to {hi:,}; the control below shows the value in use.",
+                  lambda raw, kind=kind, lo=lo, hi=hi: _parses(raw, kind, lo, hi))
 
 
 def p_slider(
@@ -172,11 +176,7 @@ def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str
                  horizontal: bool = True) -> str:
     """A choice that defines the view, bound to the URL under ``key`` (``?shape=circle``). An unknown value
     in the link is reported and replaced by the default."""
-    values = st.query_params.get_all(key)
-    if values and (len(values) > 1 or values[0] not in options):
-        shown = "&".join(f"{key}={v}" for v in values)[:80]
-        st.warning(f"Ignored the link's `{shown}`: `{key}` must be one of {', '.join(options)}. "
-                   "Showing the default instead.", icon=":material/link_off:")
+    _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__)
     value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
                      horizontal=horizontal)
     return value if value in options else default
@@ -192,11 +192,7 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
     """A segmented control over ``options`` bound to the URL (``?method=rnndrop``); an unknown value in the
     link gets a clear message and the default. The options are their own labels (Streamlit writes a bound
     widget's *label* into the URL, so ids make the shareable links)."""
-    values = st.query_params.get_all(key)
-    if values and (len(values) > 1 or values[0] not in options):
-        shown = "&".join(f"{key}={v}" for v in values)[:80]
-        st.warning(f"Ignored the link's `{shown}`: `{key}` must be one of {', '.join(options)}. "
-                   "Showing the default instead.", icon=":material/link_off:")
+    if _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__):
         del st.query_params[key]
     picked = st.segmented_control(label, options, default=default, required=True, key=key, bind="query-params",
                                   help=help)
@@ -205,11 +201,7 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
 
 def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
     """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
-    values = st.query_params.get_all(key)
-    if values and (len(values) > 1 or values[0].lower() not in ("true", "false")):
-        shown = "&".join(f"{key}={v}" for v in values)[:80]
-        st.warning(f"Ignored the link's `{shown}`: `{key}` must be true or false. Showing the default instead.",
-                   icon=":material/link_off:")
+    if _bad_link(key, "true or false. Showing the default instead.", lambda v: v.lower() in ("true", "false")):
         del st.query_params[key]
     return bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled))
 
@@ -252,13 +244,11 @@ def compute(fn: Callable[..., Any], /, **kwargs) -> Any:
     return _cache(fn)(**kwargs)
 
 
-@_cache
-def _claim(claim_id: str, params: tuple[tuple[str, Any], ...]) -> claims.ClaimResult:
-    return claims.run(claim_id, **dict(params))
-
-
 def _run_claim(claim_id: str, params: tuple[tuple[str, Any], ...]) -> claims.ClaimResult:
     return claims.run(claim_id, **dict(params))
+
+
+_claim = _cache(_run_claim)  # public parameters: one measurement shared by every session
 
 
 # -- the picture the convolutional pages work on ----------------------------------------------------
