@@ -1,7 +1,12 @@
-"""THE registry: one literal table of the implemented dropout methods.
+"""THE registry: one literal table of the implemented dropout methods, and the things each one builds.
 
-Pages (selectors, the home gallery), tests, the claims report and the benchmark all iterate
-``METHODS``. Adding a method means: a mask function, a layer, one record here, and a page that shows it.
+A record carries the facts a practitioner checks (what is masked, shared axes, test time, what the paper calls
+p), and the parts the rest of DropViz builds from it: its pure mask function, a layer factory, the conv pages'
+uniform ``apply``, a short label and a colour. Page selectors, figure legends, the home gallery, the contract
+test (tests/test_contract.py), the claims report and the benchmarks all iterate ``METHODS``; nothing else lists
+the methods. Adding a method means: a mask function, a layer, one record here, and its prose on a page.
+
+Imports torch and numpy only (no Streamlit, Plotly or Pillow): ``import dropviz.methods`` is cheap.
 """
 
 from __future__ import annotations
@@ -11,11 +16,20 @@ from typing import Callable, Literal
 
 import numpy as np
 import torch
+from torch import nn
 
-from dropviz import conv, data, masks, rnn
+from dropviz import data, layers, masks
+from dropviz.figures import palette as c
 
 Family = Literal["dense", "conv", "recurrent", "bayesian"]
 FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
+FAMILY_TITLES: dict[Family, str] = {"dense": "Dense layers", "conv": "Convolutional layers",
+                                    "recurrent": "Recurrent layers", "bayesian": "Bayesian and pruning"}
+ALIASES = {"recurrent": "semeniuta"}  # old ids still found in shared links -> today's id
+
+# The input every layer factory is built for, per family (the contract test and the gallery use these).
+PROBE_SHAPE: dict[Family, tuple[int, ...]] = {"dense": (64, 32), "conv": (4, 3, 16, 16), "recurrent": (12, 8, 6)}
+VOCAB = 20  # embedding dropout's probe: token ids 0 … VOCAB-1 in a (T, B) sequence batch
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,17 @@ class Method:
     p_in_paper: str  # what the paper calls p (DropViz's p is always the drop probability)
     page: str  # the page file that shows it, relative to the repository root
     thumbnail: Callable[[float, int], np.ndarray]  # (p, seed) -> 2-D masked input for the gallery
+    label: str  # short name for legends, selectors and metrics
+    colour: str  # its colour in every figure (Okabe-Ito)
+    mask: Callable[..., object]  # the pure mask function (returns the mask; see dropviz.masks)
+    layer: Callable[..., nn.Module]  # layer(p, *, generator=None) -> the method's module for PROBE_SHAPE[family]
+    drop_rate: Callable[[float, tuple[int, ...]], float] | None  # expected fraction of zeros in the layer's
+    #   last_mask for an input of that shape; None: the mask has no exact zeros (Gaussian noise) or no p
+    identity_at_test: bool = True  # the test-time rule is the identity (else its own rule, see test_time)
+    has_p: bool = True  # False: the method has no drop probability (Standout)
+    apply: Callable[..., layers.Applied] | None = None  # conv: (x, p, settings, generator) -> Applied
+    keeps_resolution: bool = True  # conv: False when the output is pooled (max-pooling dropout)
+    wire: str | None = None  # recurrent schedules: the wire the gallery draws (None: not a schedule)
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -81,8 +106,8 @@ def _thumb_standout(p: float, seed: int) -> np.ndarray:
 
 def _conv_thumb(method: str, p: float, seed: int) -> np.ndarray:
     x = data.gallery_image()  # (1, 3, 16, 16)
-    s = conv.Settings(block_size=3, maxdrop_window=3)
-    applied = conv.apply(method, x, p, s, generator=masks.make_generator(seed))
+    s = layers.Settings(block_size=3, maxdrop_window=3)
+    applied = get(method).apply(x, masks.check_p(p), s, masks.make_generator(seed))
     out = applied.out if method == "maxpool" else x * applied.keep  # kept values, without the rescale
     return torch.cat(list(out[0]), dim=1).numpy()  # (h, 3·w)
 
@@ -100,32 +125,109 @@ def _thumb(method: str) -> Callable[[float, int], np.ndarray]:
 
 def _units_by_time(method: str, wire: str, p: float, seed: int) -> np.ndarray:
     x = data.gallery_input(seed)  # (8, 16), read as units × time
-    s = rnn.schedule(method, 16, 1, 8, 8, p, generator=masks.make_generator(seed))
+    s = get(method).mask(16, 1, 8, 8, p, generator=masks.make_generator(seed))
     return (x * getattr(s, wire)[:, 0].t()).numpy()  # mask (T, 1, 8) -> (units, time)
 
 
-def _thumb_naive(p: float, seed: int) -> np.ndarray:
-    return _units_by_time("naive", "c", p, seed)
+def _thumb_schedule(method: str) -> Callable[[float, int], np.ndarray]:
+    def thumbnail(p: float, seed: int) -> np.ndarray:
+        return _units_by_time(method, get(method).wire, p, seed)
 
-
-def _thumb_rnndrop(p: float, seed: int) -> np.ndarray:
-    return _units_by_time("rnndrop", "c", p, seed)
-
-
-def _thumb_semeniuta(p: float, seed: int) -> np.ndarray:
-    return _units_by_time("recurrent", "g", p, seed)
-
-
-def _thumb_variational(p: float, seed: int) -> np.ndarray:
-    return _units_by_time("variational", "h", p, seed)
+    thumbnail.__name__ = thumbnail.__qualname__ = f"_thumb_{method}"
+    return thumbnail
 
 
 def _thumb_embedding(p: float, seed: int) -> np.ndarray:
     # 8 sequences × 16 tokens from a 6-word vocabulary: a dropped word type is blank wherever it occurs.
     g = masks.make_generator(seed)
     tokens = torch.randint(0, 6, (16, 8), generator=g)  # (T, B)
-    m = rnn.embedding_mask(8, 6, p, generator=g)  # (B, V)
-    return (data.gallery_input(seed) * rnn.token_mask(tokens, m).t()).numpy()
+    m = masks.embedding_mask(8, 6, p, generator=g)  # (B, V)
+    return (data.gallery_input(seed) * masks.token_mask(tokens, m).t()).numpy()
+
+
+# -- layer factories and expected drop rates, for the input PROBE_SHAPE[family] -------------------------
+# Rates are closed forms written here, not read from the code they check: the contract test compares each
+# layer's measured fraction of zeros with them.
+
+
+def _p(p: float, shape: tuple[int, ...]) -> float:
+    return p  # every unit (weight, channel, cell, word type) dropped independently with probability p
+
+
+def _layer(cls: type[nn.Module]) -> Callable[..., nn.Module]:
+    def make(p: float, *, generator: torch.Generator | None = None) -> nn.Module:
+        return cls(p, generator=generator)
+
+    return make
+
+
+def _dropconnect_layer(p: float, *, generator=None) -> nn.Module:
+    return layers.DropConnectLinear(PROBE_SHAPE["dense"][1], 16, p, generator=generator)
+
+
+def _standout_layer(p: float, *, generator=None) -> nn.Module:
+    return layers.StandoutLinear(PROBE_SHAPE["dense"][1], 16, generator=generator)  # no p: alpha = 1, beta = 0
+
+
+def _cutout_layer(p: float, *, generator=None) -> nn.Module:
+    h, w = PROBE_SHAPE["conv"][-2:]
+    return layers.Cutout(masks.cutout_length(p, h, w), generator=generator)
+
+
+def _clipped_extent(length: int, size: int) -> float:
+    """E[covered cells] of a 1-D window of ``length`` (from c − length//2) with its centre c uniform on 0…size−1."""
+    lo = [ctr - length // 2 for ctr in range(size)]
+    return sum(max(0, min(size, a + length) - max(0, a)) for a in lo) / size
+
+
+def _cutout_rate(p: float, shape: tuple[int, ...]) -> float:
+    # The square's row and column extents are independent, so E[area] = E[rows] · E[cols].
+    h, w = shape[-2:]
+    length = masks.cutout_length(p, h, w)
+    return _clipped_extent(length, h) * _clipped_extent(length, w) / (h * w)
+
+
+DROPBLOCK_PROBE_BLOCK = 3
+
+
+def _dropblock_layer(p: float, *, generator=None) -> nn.Module:
+    return layers.DropBlock2d(p, DROPBLOCK_PROBE_BLOCK, generator=generator)
+
+
+def _dropblock_rate(p: float, shape: tuple[int, ...]) -> float:
+    # Seeds ~ Bernoulli(γ) on the valid region, γ = p·H·W / (bs²·(H−bs+1)(W−bs+1)); a position is dropped when
+    # any of the seeds whose block covers it fires: 1 − (1 − γ)^cover, averaged over the map.
+    h, w = shape[-2:]
+    bs = DROPBLOCK_PROBE_BLOCK
+    gamma = p * h * w / (bs * bs * (h - bs + 1) * (w - bs + 1))
+    total = 0.0
+    for i in range(h):
+        for j in range(w):
+            rows = min(i, h - bs) - max(0, i - bs + 1) + 1
+            cols = min(j, w - bs) - max(0, j - bs + 1) + 1
+            total += 1.0 - (1.0 - gamma) ** (max(rows, 0) * max(cols, 0))
+    return total / (h * w)
+
+
+def _maxpool_layer(p: float, *, generator=None) -> nn.Module:
+    return layers.MaxPoolDropout2d(p, 2, generator=generator)
+
+
+def _maxdrop_rate(p: float, shape: tuple[int, ...]) -> float:
+    # Window 1 on a positive input: each map loses exactly its one maximum with probability p.
+    h, w = shape[-2:]
+    return p / (h * w)
+
+
+def _lstm_layer(schedule: Callable[..., masks.MaskSchedule]) -> Callable[..., nn.Module]:
+    def make(p: float, *, generator=None) -> nn.Module:
+        return layers.DropoutLSTM(PROBE_SHAPE["recurrent"][-1], 8, p, schedule=schedule, generator=generator)
+
+    return make
+
+
+def _embedding_layer(p: float, *, generator=None) -> nn.Module:
+    return layers.EmbeddingDropout(VOCAB, PROBE_SHAPE["recurrent"][-1], p, generator=generator)
 
 
 _GAL = Paper(
@@ -157,6 +259,7 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
         page="pages/10_standard.py",
         thumbnail=_thumb_standard,
+        label="standard", colour=c.BLUE, mask=masks.bernoulli_mask, layer=_layer(layers.Dropout), drop_rate=_p,
     ),
     Method(
         id="gaussian",
@@ -170,6 +273,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="§10 writes the variance as (1-p)/p with p = retain, i.e. p/(1-p) with our drop p",
         page="pages/11_gaussian.py",
         thumbnail=_thumb_gaussian,
+        label="Gaussian", colour=c.ORANGE, mask=masks.gaussian_mask, layer=_layer(layers.GaussianDropout),
+        drop_rate=None,
     ),
     Method(
         id="dropconnect",
@@ -189,6 +294,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="the paper's p is the KEEP probability (1 - our p)",
         page="pages/12_dropconnect.py",
         thumbnail=_thumb_dropconnect,
+        label="DropConnect", colour=c.GREEN, mask=masks.dropconnect_mask, layer=_dropconnect_layer, drop_rate=_p,
+        identity_at_test=False,
     ),
     Method(
         id="standout",
@@ -208,6 +315,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0)",
         page="pages/13_standout.py",
         thumbnail=_thumb_standout,
+        label="Standout", colour=c.PURPLE, mask=masks.standout_mask, layer=_standout_layer, drop_rate=None,
+        identity_at_test=False, has_p=False,
     ),
     Method(
         id="pixel",
@@ -221,6 +330,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="the paper's p is the RETAIN probability (1 - our p); its conv nets kept 0.9-0.75",
         page="pages/20_images.py",
         thumbnail=_thumb("pixel"),
+        label="Pixel dropout", colour=c.BLUE, mask=masks.pixel_mask, layer=_layer(layers.Dropout), drop_rate=_p,
+        apply=layers.apply_pixel,
     ),
     Method(
         id="spatial",
@@ -240,6 +351,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="p is the drop probability, as here",
         page="pages/20_images.py",
         thumbnail=_thumb("spatial"),
+        label="SpatialDropout", colour=c.ORANGE, mask=masks.spatial_mask, layer=_layer(layers.SpatialDropout2d),
+        drop_rate=_p, apply=layers.apply_spatial,
     ),
     Method(
         id="cutout",
@@ -259,6 +372,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="no p: the paper sets the side L (16 px on CIFAR-10); DropViz picks L so the nominal area is p",
         page="pages/20_images.py",
         thumbnail=_thumb("cutout"),
+        label="Cutout", colour=c.VERMILION, mask=masks.cutout_mask, layer=_cutout_layer, drop_rate=_cutout_rate,
+        apply=layers.apply_cutout,
     ),
     Method(
         id="dropblock",
@@ -278,6 +393,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="the paper's keep_prob is 1 - our p; γ = p·H·W / (bs²·(H−bs+1)(W−bs+1))",
         page="pages/22_dropblock.py",
         thumbnail=_thumb("dropblock"),
+        label="DropBlock", colour=c.GREEN, mask=masks.dropblock_mask, layer=_dropblock_layer,
+        drop_rate=_dropblock_rate, apply=layers.apply_dropblock,
     ),
     Method(
         id="maxpool",
@@ -297,6 +414,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
         page="pages/21_maxpool.py",
         thumbnail=_thumb("maxpool"),
+        label="Max-pooling dropout", colour=c.PURPLE, mask=masks.bernoulli_mask, layer=_maxpool_layer, drop_rate=_p,
+        identity_at_test=False, apply=layers.apply_maxpool, keeps_resolution=False,
     ),
     Method(
         id="maxdrop",
@@ -316,6 +435,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="prob = p, the chance a map loses its maximum (default 0.1, window 1). Not the 2020 'MaxDropout'",
         page="pages/22_dropblock.py",
         thumbnail=_thumb("maxdrop"),
+        label="Max-Drop", colour=c.SKY, mask=masks.maxdrop_mask, layer=_layer(layers.MaxDrop2d),
+        drop_rate=_maxdrop_rate,         apply=layers.apply_maxdrop,
     ),
     Method(
         id="naive",
@@ -336,7 +457,9 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="Zaremba et al. drop with p = 0.5 / 0.65 (drop probabilities) on non-recurrent connections "
         "only, precisely to avoid this",
         page="pages/30_rnn-masks.py",
-        thumbnail=_thumb_naive,
+        thumbnail=_thumb_schedule("naive"),
+        label="naive", colour=c.VERMILION, mask=masks.naive_schedule, layer=_lstm_layer(masks.naive_schedule),
+        drop_rate=_p, identity_at_test=False, wire="c",
     ),
     Method(
         id="rnndrop",
@@ -357,10 +480,12 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="DropViz's p is the drop probability; METHODS §9 writes the mask as Bernoulli(q), q = 1 - p "
         "the keep probability (the paper's own notation is not re-checked here)",
         page="pages/30_rnn-masks.py",
-        thumbnail=_thumb_rnndrop,
+        thumbnail=_thumb_schedule("rnndrop"),
+        label="RNNDrop", colour=c.BLUE, mask=masks.rnndrop_schedule, layer=_lstm_layer(masks.rnndrop_schedule),
+        drop_rate=_p, identity_at_test=False, wire="c",
     ),
     Method(
-        id="recurrent",
+        id="semeniuta",
         name="Recurrent dropout (no memory loss)",
         family="recurrent",
         paper=Paper(
@@ -378,7 +503,9 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="DropViz's p is the drop probability; TF1's LayerNormBasicLSTMCell implements this method "
         "with dropout_keep_prob = 1 - p",
         page="pages/30_rnn-masks.py",
-        thumbnail=_thumb_semeniuta,
+        thumbnail=_thumb_schedule("semeniuta"),
+        label="recurrent (Semeniuta)", colour=c.GREEN, mask=masks.semeniuta_schedule,
+        layer=_lstm_layer(masks.semeniuta_schedule), drop_rate=_p, identity_at_test=False, wire="g",
     ),
     Method(
         id="variational",
@@ -393,7 +520,9 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="its experiments quote drop probabilities, as here (large PTB model: 0.3 on embeddings and h, "
         "0.5 on inputs and outputs)",
         page="pages/30_rnn-masks.py",
-        thumbnail=_thumb_variational,
+        thumbnail=_thumb_schedule("variational"),
+        label="variational (Gal)", colour=c.PURPLE, mask=masks.variational_schedule,
+        layer=_lstm_layer(masks.variational_schedule), drop_rate=_p, identity_at_test=False, wire="h",
     ),
     Method(
         id="embedding",
@@ -408,6 +537,8 @@ METHODS: tuple[Method, ...] = (
         p_in_paper="a drop probability, as here (tied to the recurrent rate in the paper's grid search)",
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_embedding,
+        label="embedding", colour=c.SKY, mask=masks.embedding_mask, layer=_embedding_layer, drop_rate=_p,
+        identity_at_test=False,
     ),
 )
 
@@ -424,13 +555,57 @@ def _index(methods: tuple[Method, ...]) -> dict[str, Method]:
 BY_ID: dict[str, Method] = _index(METHODS)
 
 
+def resolve(method_id: str) -> str:
+    """Today's id for ``method_id`` (an old id from a shared link is mapped through :data:`ALIASES`)."""
+    return ALIASES.get(method_id, method_id)
+
+
 def get(method_id: str) -> Method:
-    """The method with this id, or a ``KeyError`` that lists the known ids."""
+    """The method with this id (or an alias of it), or a ``KeyError`` that lists the known ids."""
     try:
-        return BY_ID[method_id]
+        return BY_ID[resolve(method_id)]
     except KeyError:
         raise KeyError(f"unknown method {method_id!r}; known: {', '.join(BY_ID)}") from None
 
 
 def by_family(family: Family) -> tuple[Method, ...]:
     return tuple(m for m in METHODS if m.family == family)
+
+
+def ids(family: Family) -> tuple[str, ...]:
+    return tuple(m.id for m in by_family(family))
+
+
+def schedules() -> tuple[str, ...]:
+    """The recurrent methods that are mask schedules of an LSTM (embedding dropout masks word types instead)."""
+    return tuple(m.id for m in by_family("recurrent") if m.wire is not None)
+
+
+def schedule(method_id: str, steps: int, batch: int, input_size: int, hidden_size: int, p: float,
+             **kw) -> masks.MaskSchedule:
+    """The mask schedule of a recurrent method by id, drawn with its registered mask function (same arguments
+    as :func:`dropviz.masks.recurrent.variational_schedule`)."""
+    if resolve(method_id) not in schedules():
+        raise ValueError(f"unknown recurrent dropout method {method_id!r}; known: {', '.join(schedules())}")
+    return get(method_id).mask(steps, batch, input_size, hidden_size, p, **kw)
+
+
+def example(method: Method, generator: torch.Generator) -> torch.Tensor:
+    """A seeded input of PROBE_SHAPE for ``method``'s layer: positive floats (so a zero is a dropped value), or
+    token ids for embedding dropout."""
+    shape = PROBE_SHAPE[method.family]
+    if isinstance(method.layer(0.0), layers.EmbeddingDropout):
+        return torch.randint(0, VOCAB, shape[:2], generator=generator)
+    return 0.1 + torch.rand(shape, generator=generator)
+
+
+def mask_values(mask: object) -> torch.Tensor:
+    """Every random factor of a layer's ``last_mask`` as one flat tensor: a mask tensor, a DropConnect
+    :class:`~dropviz.masks.dense.WeightMask` (weights and biases), or a recurrent MaskSchedule (all its wires)."""
+    if isinstance(mask, torch.Tensor):
+        return mask.reshape(-1)
+    if isinstance(mask, masks.WeightMask):
+        return torch.cat([mask.weight.reshape(-1), mask.bias.reshape(-1)])
+    if isinstance(mask, masks.MaskSchedule):
+        return torch.cat([w.reshape(-1) for w in mask.wires().values()])
+    raise TypeError(f"not a mask: {type(mask).__name__}")

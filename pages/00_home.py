@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dropviz import methods, ui
-from dropviz.figures.common import to_image
+from dropviz.figures.theme import to_image
 
 ui.app_shell()
 
@@ -31,8 +31,7 @@ for family in methods.FAMILIES:
     members = methods.by_family(family)
     if not members:
         continue
-    st.subheader({"dense": "Dense layers", "conv": "Convolutional layers", "recurrent": "Recurrent layers",
-                  "bayesian": "Bayesian and pruning"}[family])
+    st.subheader(methods.FAMILY_TITLES[family])
     if family in GALLERY_INPUT:
         st.caption(GALLERY_INPUT[family])
     cols = st.columns(4)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dropviz import dense, methods, ui
+from dropviz import methods, ui
+from dropviz.demos import dense as dense_demo
 from dropviz.figures import dense as figs
 
 ui.app_shell()
@@ -13,24 +14,22 @@ ui.method_header(
     "independently, and a fresh mask is drawn next iteration. The output layer is never dropped.",
 )
 seed, device = ui.seed(), ui.device()
-left, right = st.columns(2)
-with left:
-    p = ui.p_slider("Hidden-layer drop probability p")
-with right:
-    p_in = ui.p_slider("Input drop probability", key="p_in", default=0.2,
-                       help="Srivastava et al. keep inputs with probability 0.8, i.e. drop 0.2.")
+p, p_in = ui.controls(
+    lambda: ui.p_slider("Hidden-layer drop probability p"),
+    lambda: ui.p_slider("Input drop probability", key="p_in", default=0.2,
+                       help="Srivastava et al. keep inputs with probability 0.8, i.e. drop 0.2."),
+)
 
 st.subheader("1 · A new thinned network every iteration")
 
 
 @st.fragment
 def network_panel() -> None:
-    c1, c2 = st.columns(2)
-    with c1:
-        iters = ui.bound_slider("Training iterations to animate", 5, 40, 12, 1, key="iters")
-    with c2:
-        hidden = ui.bound_slider("Units per hidden layer", 3, 10, 7, 1, key="hidden")
-    anim = ui.compute(dense.network_masks, layer_sizes=(5, hidden, hidden, 3), p_input=p_in, p_hidden=p,
+    iters, hidden = ui.controls(
+        lambda: ui.bound_slider("Training iterations to animate", 5, 40, 12, 1, key="iters"),
+        lambda: ui.bound_slider("Units per hidden layer", 3, 10, 7, 1, key="hidden"),
+    )
+    anim = ui.compute(dense_demo.network_masks, layer_sizes=(5, hidden, hidden, 3), p_input=p_in, p_hidden=p,
                       n_frames=iters, seed=seed, device=device)
     ui.plot(figs.network_figure(anim), key="network")
     st.caption("Press ▶ Play, or drag the iteration slider. Open circles with a cross are dropped units; "
@@ -40,7 +39,7 @@ def network_panel() -> None:
 network_panel()
 
 st.subheader("2 · Train vs test: classic and inverted dropout")
-tt = ui.compute(dense.train_test, p=p, seed=seed, device=device)
+tt = ui.compute(dense_demo.train_test, p=p, seed=seed, device=device)
 ui.plot(figs.train_test_figure(tt), key="train_test")
 st.markdown(
     "Classic dropout (Srivastava et al.) trains on the unscaled masked activations and multiplies by 1 − p at "
@@ -50,7 +49,7 @@ st.markdown(
 )
 
 st.subheader("3 · One unit's output over many masks")
-uo = ui.compute(dense.unit_output, p=p, seed=seed, device=device)
+uo = ui.compute(dense_demo.unit_output, p=p, seed=seed, device=device)
 ui.plot(figs.unit_output_figure(uo), key="unit_output")
 m1, m2, m3 = st.columns(3)
 m1.metric("No-dropout value w·a", f"{uo.no_dropout:.3f}")
@@ -59,5 +58,4 @@ m2.metric("Mean over masks", f"{uo.mean:.3f}", f"{uo.mean - uo.no_dropout:+.3f} 
 m3.metric("Std over masks", f"{uo.std:.3f}", f"theory {uo.theory_std:.3f}", delta_color="off", delta_arrow="off")
 st.caption("Theory: Var[z] = p/(1−p) · Σᵢ wᵢ² aᵢ². Dropout keeps the mean and adds this much noise.")
 
-ui.show_claims(["standard.keep_rate", "standard.expectation_preserved", "standard.classic_matches_inverted"],
-               p=p, seed=seed, device=device)
+ui.show_claims(p=p, seed=seed, device=device)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dropviz import dense, masks, methods, ui
+from dropviz import masks, methods, ui
+from dropviz.demos import dense as dense_demo
 from dropviz.figures import dense as figs
 
 ui.app_shell()
@@ -13,15 +14,14 @@ ui.method_header(
     "exactly the mean and variance of the inverted Bernoulli mask, but nothing is ever fully switched off.",
 )
 seed, device = ui.seed(), ui.device()
-c1, c2, c3 = st.columns([2, 1, 1])
-with c1:
-    p = ui.p_slider()
-with c2:
-    rows = ui.bound_slider("Examples (rows)", 1, 32, 8, 1, key="rows")
-with c3:
-    cols = ui.bound_slider("Units (columns)", 2, 64, 16, 1, key="cols")
+p, rows, cols = ui.controls(
+    ui.p_slider,
+    lambda: ui.bound_slider("Examples (rows)", 1, 32, 8, 1, key="rows"),
+    lambda: ui.bound_slider("Units (columns)", 2, 64, 16, 1, key="cols"),
+    widths=[2, 1, 1],
+)
 
-mp = ui.compute(dense.mask_pair, p=p, seed=seed, batch=rows, units=cols, device=device)
+mp = ui.compute(dense_demo.mask_pair, p=p, seed=seed, batch=rows, units=cols, device=device)
 st.subheader("The two masks, same shape, same p, same seed")
 ui.plot(figs.mask_pair_figure(mp), key="masks")
 
@@ -49,5 +49,4 @@ with right:
         icon=":material/error:",
     )
 
-ui.show_claims(["gaussian.mean_one", "gaussian.std_matches", "gaussian.matches_bernoulli_variance"],
-               p=p, seed=seed, device=device)
+ui.show_claims(p=p, seed=seed, device=device)

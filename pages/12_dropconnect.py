@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dropviz import dense, methods, ui
+from dropviz import methods, ui
 from dropviz.claims.dense import MIN_KEPT_FOR_CLT
+from dropviz.demos import dense as dense_demo
 from dropviz.figures import dense as figs
 
 ui.app_shell()
@@ -15,16 +16,15 @@ ui.method_header(
     "is the special case that masks whole rows of W.",
 )
 seed, device = ui.seed(), ui.device()
-c1, c2, c3 = st.columns([2, 1, 1])
-with c1:
-    p = ui.p_slider()
-with c2:
-    n_in = ui.bound_slider("Inputs (in)", 8, 128, 64, 8, key="inputs")
-with c3:
-    n_out = ui.bound_slider("Outputs (out)", 4, 32, 16, 1, key="outputs")
+p, n_in, n_out = ui.controls(
+    ui.p_slider,
+    lambda: ui.bound_slider("Inputs (in)", 8, 128, 64, 8, key="inputs"),
+    lambda: ui.bound_slider("Outputs (out)", 4, 32, 16, 1, key="outputs"),
+    widths=[2, 1, 1],
+)
 
 st.subheader("Weight masks: DropConnect vs dropout")
-base = ui.compute(dense.dropconnect_demo, p=p, seed=seed, in_features=n_in, out_features=n_out, device=device)
+base = ui.compute(dense_demo.dropconnect_demo, p=p, seed=seed, in_features=n_in, out_features=n_out, device=device)
 ui.plot(figs.dropconnect_masks_figure(base), key="masks")
 st.caption("Top: DropConnect draws a new out × in mask for each example. Bottom: dropout on the outputs "
            "zeroes whole rows. Bright cells hold 1/(1−p) (inverted scaling), dark cells are dropped.")
@@ -35,7 +35,7 @@ def inference_panel() -> None:
     st.subheader("At test time: three ways to compute E[relu(u)]")
     n_gauss = ui.bound_slider("Gaussian samples Z per unit", 1, 2000, 1000, 1, key="Z",
                               help="The paper samples the moment-matched Gaussian Z times and averages.")
-    d = ui.compute(dense.dropconnect_demo, p=p, seed=seed, in_features=n_in, out_features=n_out,
+    d = ui.compute(dense_demo.dropconnect_demo, p=p, seed=seed, in_features=n_in, out_features=n_out,
                    n_gauss=n_gauss, device=device)
     ui.plot(figs.dropconnect_inference_figure(d), key="inference")
     m1, m2, m3 = st.columns(3)
@@ -53,7 +53,7 @@ def inference_panel() -> None:
         st.info(f"Only {kept:.1f} weights survive per unit on average: u is a sum of too few terms to look "
                 "Gaussian, so moment matching loses its footing. Try a smaller p or more inputs.",
                 icon=":material/info:")
-    ui.show_claims(["dropconnect.gaussian_inference_beats_weight_scaling"], p=p, seed=seed, in_features=n_in,
+    ui.show_claims(p=p, seed=seed, in_features=n_in,
                    out_features=n_out, n_gauss=n_gauss, device=device)
 
 

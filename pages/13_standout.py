@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dropviz import dense, methods, ui
+from dropviz import methods, ui
+from dropviz.demos import dense as dense_demo
 from dropviz.figures import dense as figs
 
 ui.app_shell()
@@ -15,13 +16,12 @@ ui.method_header(
     "With α > 0 strongly driven units are kept **more** often (one popular article says the opposite).",
 )
 seed, device = ui.seed(), ui.device()
-c1, c2 = st.columns(2)
-with c1:
-    alpha = ui.bound_slider("α (slope)", -2.0, 5.0, 1.0, 0.1, key="alpha")
-with c2:
-    beta = ui.bound_slider("β (offset)", -4.0, 4.0, 0.0, 0.1, key="beta")
+alpha, beta = ui.controls(
+    lambda: ui.bound_slider("α (slope)", -2.0, 5.0, 1.0, 0.1, key="alpha"),
+    lambda: ui.bound_slider("β (offset)", -4.0, 4.0, 0.0, 0.1, key="beta"),
+)
 
-d = ui.compute(dense.standout_demo, alpha=alpha, beta=beta, seed=seed, device=device)
+d = ui.compute(dense_demo.standout_demo, alpha=alpha, beta=beta, seed=seed, device=device)
 st.subheader("Keep probability and the test-time output")
 ui.plot(figs.standout_curves_figure(d), key="curves")
 st.markdown(
@@ -32,5 +32,4 @@ st.subheader("One batch: keep probability per unit, and this draw's dropped unit
 ui.plot(figs.standout_batch_figure(d), key="batch")
 st.caption("Drives come from a seeded linear layer on random inputs (8 examples × 16 units).")
 
-ui.show_claims(["standout.keep_prob_increases_with_drive", "standout.test_time_is_expectation"],
-               alpha=alpha, beta=beta, seed=seed, device=device)
+ui.show_claims(alpha=alpha, beta=beta, seed=seed, device=device)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dropviz import conv, methods, ui
+from dropviz import imaging, layers, masks, methods, ui
+from dropviz.demos import conv as conv_demo
 from dropviz.figures import conv as figs
 
 ui.app_shell()
@@ -18,32 +19,32 @@ st.markdown(
     "seed, to the picture and to its feature maps: the output of a small, fixed conv layer (named filters, "
     "then ReLU), as the first layer of a CNN would compute it."
 )
-ui.methods_facts(methods.by_family("conv"), "The six methods: what is masked, shared axes, test time, paper")
+conv = methods.by_family("conv")
+ui.methods_facts(conv, f"The {ui.number_word(len(conv))} methods: what is masked, shared axes, test time, paper")
 img = ui.image_source()
 seed, device = ui.seed(), ui.device()
-c1, c2, c3 = st.columns([2, 1, 1])
-with c1:
-    p = ui.p_slider(default=0.3)
-with c2:
-    bs = ui.bound_slider("DropBlock block size", 1, 31, 9, 2, key="block")
-with c3:
-    k = ui.bound_slider("Max-Drop window", 1, 31, 9, 2, key="window",
-                        help="The authors' default is 1 (only the maximum itself); larger is easier to see.")
+p, bs, k = ui.controls(
+    lambda: ui.p_slider(default=0.3),
+    lambda: ui.bound_slider("DropBlock block size", 1, 31, 9, 2, key="block"),
+    lambda: ui.bound_slider("Max-Drop window", 1, 31, 9, 2, key="window",
+                        help="The authors' default is 1 (only the maximum itself); larger is easier to see."),
+    widths=[2, 1, 1],
+)
 with st.expander("Cutout options: shape, number of holes, channels", icon=":material/crop_square:"):
     o1, o2, o3 = st.columns(3)
     with o1:
-        kind = ui.bound_select("Shape", conv.CUTOUT_SHAPES, "square", key="shape")
+        kind = ui.bound_select("Shape", masks.CUTOUT_SHAPES, "square", key="shape")
     with o2:
         holes = ui.bound_slider("Holes", 1, 8, 1, 1, key="holes")
     with o3:
         chans = ui.bound_select("Channels per hole", tuple(CHANNELS), "all (the paper)", key="channels")
     st.caption("Cutout has no p of its own: DropViz sizes the holes so that together their nominal area is p of "
                "the picture (all shapes have the same area, L²). Clipping at the border and overlap make it less.")
-settings = conv.Settings(block_size=bs, cutout_kind=kind, cutout_holes=holes, cutout_channels=CHANNELS[chans],
+settings = layers.Settings(block_size=bs, cutout_kind=kind, cutout_holes=holes, cutout_channels=CHANNELS[chans],
                          maxdrop_window=k)
 
 st.subheader("1 · Every method, same p, same seed")
-demo = ui.compute(conv.image_demo, image=img, p=p, seed=seed, settings=settings, device=device)
+demo = ui.compute(conv_demo.image_demo, image=img, p=p, seed=seed, settings=settings, device=device)
 for tiles, captions in [figs.clean_row(demo), *(figs.method_row(v, demo.filters) for v in demo.views)]:
     left, right = st.columns([1, 2], vertical_alignment="center")
     left.image(tiles[0], caption=captions[0], width="stretch", output_format="JPEG")
@@ -58,11 +59,11 @@ def animation_panel() -> None:
     st.subheader("2 · Training iterations: a fresh mask every step")
     a1, a2 = st.columns([2, 1])
     with a1:
-        names = ("the picture", *(f.name for f in conv.FILTERS))
-        what = st.selectbox("Animate", names, key="animate")
+        names = ("the picture", *(f.name for f in imaging.FILTERS))
+        what = st.selectbox("Animate", names, key=ui.page_key("animate"))
     with a2:
         frames = ui.bound_slider("Iterations", 2, 16, 6, 1, key="frames")
-    anim = ui.compute(conv.animation, image=img, p=p, seed=seed, settings=settings, target=names.index(what) - 1,
+    anim = ui.compute(conv_demo.animation, image=img, p=p, seed=seed, settings=settings, target=names.index(what) - 1,
                       n_frames=frames, device=device)
     original = img.pixels if what == names[0] else demo.maps[names.index(what) - 1]
     ui.plot(figs.animation_figure(anim, original), key="animation")
@@ -76,7 +77,7 @@ animation_panel()
 def information_panel() -> None:
     st.subheader("3 · How much information did each method remove?")
     draws = ui.bound_slider("Masks averaged", 1, 16, 4, 1, key="draws")
-    info = ui.compute(conv.information_removed, image=img, p=p, seed=seed, settings=settings, n_draws=draws,
+    info = ui.compute(conv_demo.information_removed, image=img, p=p, seed=seed, settings=settings, n_draws=draws,
                       device=device)
     st.markdown("Fill every dropped value from its kept neighbours (a simple push-pull inpainting) and compare "
                 "with the original: PSNR in dB, higher is closer. What inpainting recovers was not really removed.")
@@ -86,11 +87,10 @@ def information_panel() -> None:
     columns = st.columns(len(info.methods))
     for col, m, masked, filled, db in zip(columns, info.methods, info.masked, info.inpainted, info.psnr_inpainted,
                                           strict=True):
-        col.image(masked, caption=f"{figs.NAMES[m]}, masked", width="stretch", output_format="JPEG")
+        col.image(masked, caption=f"{figs.label(m)}, masked", width="stretch", output_format="JPEG")
         col.image(filled, caption=f"inpainted: {db:.1f} dB", width="stretch", output_format="JPEG")
 
 
 information_panel()
 h, w = img.size
-ui.show_claims(["pixel.less_information_removed_than_blocks", "spatial.whole_channels", "cutout.region_geometry"],
-               p=p, seed=seed, block_size=bs, image=img, height=h, width=w, device=device)
+ui.show_claims(p=p, seed=seed, block_size=bs, image=img, height=h, width=w, device=device)

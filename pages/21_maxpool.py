@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dropviz import conv, methods, ui
+from dropviz import imaging, methods, ui
+from dropviz.demos import conv as conv_demo
 from dropviz.figures import conv as figs
 
 ui.app_shell()
@@ -16,18 +17,17 @@ ui.method_header(
 )
 img = ui.image_source()
 seed, device = ui.seed(), ui.device()
-names = tuple(f.name for f in conv.FILTERS)
-c1, c2, c3 = st.columns([2, 1, 1])
-with c1:
-    p = ui.p_slider()
-with c2:
-    pool = ui.bound_slider("Pooling window", 2, 3, 2, 1, key="pool", help="Non-overlapping pool × pool windows.")
-with c3:
-    fmap = st.selectbox("Feature map", names, index=1, key="fmap",
-                        help="The crop is where this map's pooling windows vary most inside.")
+names = tuple(f.name for f in imaging.FILTERS)
+p, pool, fmap = ui.controls(
+    ui.p_slider,
+    lambda: ui.bound_slider("Pooling window", 2, 3, 2, 1, key="pool", help="Non-overlapping pool × pool windows."),
+    lambda: st.selectbox("Feature map", names, index=1, key=ui.page_key("fmap"),
+                        help="The crop is where this map's pooling windows vary most inside."),
+    widths=[2, 1, 1],
+)
 
 st.subheader("One training pass, zoomed in")
-d = ui.compute(conv.maxpool_demo, image=img, p=p, seed=seed, pool=pool, filter_index=names.index(fmap),
+d = ui.compute(conv_demo.maxpool_demo, image=img, p=p, seed=seed, pool=pool, filter_index=names.index(fmap),
                n_mc=2000, device=device)
 ui.plot(figs.maxpool_grid_figure(d), key="grid")
 st.caption(f"Activations of the {fmap} map from row {d.origin[0]}, column {d.origin[1]} (relative to the map's "
@@ -37,8 +37,8 @@ st.caption(f"Activations of the {fmap} map from row {d.origin[0]}, column {d.ori
 @st.fragment
 def test_time_panel() -> None:
     st.subheader("At test time: max vs scaled max vs probabilistic weighted pooling")
-    n_mc = ui.bound_slider("Training passes averaged", 100, 50_000, 20_000, 100, key="passes")
-    e = ui.compute(conv.maxpool_demo, image=img, p=p, seed=seed, pool=pool, filter_index=names.index(fmap),
+    n_mc = ui.bound_slider("Training passes averaged", 100, 50_000, conv_demo.MAXPOOL_PASSES, 100, key="passes")
+    e = ui.compute(conv_demo.maxpool_demo, image=img, p=p, seed=seed, pool=pool, filter_index=names.index(fmap),
                    n_mc=n_mc, device=device)
     ui.plot(figs.maxpool_rules_figure(e), key="rules")
     m1, m2, m3 = st.columns(3)
@@ -50,7 +50,7 @@ def test_time_panel() -> None:
         "exactly the expected training output for non-negative (post-ReLU) inputs; as p → 0 it becomes max pooling."
     )
     ui.plot(figs.window_distribution_figure(e), key="distribution")
-    ui.show_claims(["maxpool.pwp_matches_training_expectation"], p=p, seed=seed, pool=pool,
+    ui.show_claims(p=p, seed=seed, pool=pool, n_mc=n_mc,
                    filter_index=names.index(fmap), image=img, device=device)
 
 

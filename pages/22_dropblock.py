@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dropviz import conv, methods, ui
+from dropviz import imaging, methods, ui
+from dropviz.demos import conv as conv_demo
 from dropviz.figures import conv as figs
 
 ui.app_shell()
@@ -26,8 +27,8 @@ def dropblock_panel() -> None:
     st.subheader("DropBlock: blocks on the feature maps")
     bs = ui.bound_slider("Block size", 1, 31, 9, 1, key="block_size",
                          help="bs = 1 is pixel dropout; bs = the map size is SpatialDropout.")
-    d = ui.compute(conv.dropblock_demo, image=img, p=p, seed=seed, block_size=bs, device=device)
-    st.image(figs.map_tiles(d.maps, d.dropped_at), caption=[f.name for f in conv.FILTERS], width=TILE)
+    d = ui.compute(conv_demo.dropblock_demo, image=img, p=p, seed=seed, block_size=bs, device=device)
+    st.image(figs.map_tiles(d.maps, d.dropped_at), caption=[f.name for f in imaging.FILTERS], width=TILE)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Nominal p", f"{d.p:.0%}")
     m2.metric("Expected actual", f"{d.expected:.1%}", help="mean over positions of 1 − (1−γ)^(seeds covering it)")
@@ -38,7 +39,7 @@ def dropblock_panel() -> None:
                "blocks share positions, so fewer positions are dropped than p, and more so as p grows. Kept values "
                "are rescaled by count/count_ones (torchvision's normalisation).")
     h, w = d.maps.shape[1:]
-    ui.show_claims(["dropblock.actual_rate_below_nominal"], p=p, seed=seed, block_size=bs, height=h, width=w,
+    ui.show_claims(only="dropblock", p=p, seed=seed, block_size=bs, height=h, width=w,
                    device=device)
 
 
@@ -47,15 +48,15 @@ def maxdrop_panel() -> None:
     st.subheader("Max-Drop: the maxima it removes")
     k = ui.bound_slider("Window", 1, 15, 1, 2, key="maxdrop_window",
                         help="1 (the authors' default) drops only the maximum; k drops the k×k square around it.")
-    d = ui.compute(conv.maxdrop_demo, image=img, p=p, seed=seed, window=k, device=device)
-    ui.plot(figs.maxdrop_figure(d, conv.FILTERS), key="maxdrop")
+    d = ui.compute(conv_demo.maxdrop_demo, image=img, p=p, seed=seed, window=k, device=device)
+    ui.plot(figs.maxdrop_figure(d, imaging.FILTERS), key="maxdrop")
     m1, m2, m3 = st.columns(3)
     m1.metric("Maps that lost their maximum", f"{int(d.hit.sum())} of {d.hit.size}")
     m2.metric(f"Rate over {d.n_maps:,} maps", f"{d.hit_rate:.3f}", f"p = {p:g}", delta_color="off", delta_arrow="off")
     m3.metric("Rescale of every kept value", f"×{d.scale:.5f}", help="1 / (1 − p·k²/(H·W)), as in the authors' code")
     st.caption("Ringed: each map's maximum (kept). Crossed in red: a maximum Max-Drop dropped in this draw. This is "
                "Park & Kwak's stochastic Max-Drop from their Caffe code, not the deterministic 2020 'MaxDropout'.")
-    ui.show_claims(["maxdrop.drops_maxima"], p=p, seed=seed, window=d.window, image=img, device=device)
+    ui.show_claims(only="maxdrop", p=p, seed=seed, window=d.window, image=img, device=device)
 
 
 dropblock_panel()

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dropviz import methods, rnn, ui
-from dropviz.figures import rnn as figs
+from dropviz import methods, ui
+from dropviz.demos import recurrent as rnn_demo
+from dropviz.figures import recurrent as figs
 
 ui.app_shell()
 
@@ -15,16 +16,15 @@ st.markdown(
     "for the whole sequence); per-step masks show as noise."
 )
 seed, device = ui.seed(), ui.device()
-c1, c2, c3 = st.columns([2, 1, 1])
-with c1:
-    p = ui.p_slider()
-with c2:
-    steps = ui.bound_slider("Time steps T", 10, 60, 30, 1, key="steps", help="Bounded for a shared server.")
-with c3:
-    hidden = ui.bound_slider("Hidden units", 4, 32, 16, 1, key="hidden", help="Bounded for a shared server.")
+p, steps, hidden = ui.controls(
+    ui.p_slider,
+    lambda: ui.bound_slider("Time steps T", 10, 60, 30, 1, key="steps", help="Bounded for a shared server."),
+    lambda: ui.bound_slider("Hidden units", 4, 32, 16, 1, key="hidden", help="Bounded for a shared server."),
+    widths=[2, 1, 1],
+)
 
-st.subheader("Four schedules, one sequence: stripes or noise")
-movies = ui.compute(rnn.mask_movies, p=p, seed=seed, steps=steps, hidden=hidden, device=device)
+st.subheader(f"{ui.number_word(len(methods.schedules()), capital=True)} schedules, one sequence: stripes or noise")
+movies = ui.compute(rnn_demo.mask_movies, p=p, seed=seed, steps=steps, hidden=hidden, device=device)
 ui.plot(figs.overview_figure(movies), key="overview")
 st.caption("Each panel is the main mask of one method for one sequence: rows are units, columns time steps. "
            "Dark cells are kept (value 1/(1−p), inverted scaling), grey cells dropped.")
@@ -33,9 +33,9 @@ st.caption("Each panel is the main mask of one method for one sequence: rows are
 @st.fragment
 def movie_panel() -> None:
     st.subheader("Play it: the masked wire, the masks, and the cell's memory")
-    left, right = st.columns([3, 1])
+    left, right = st.columns([3, 1])  # the toggle depends on the method chosen on its left
     with left:
-        method = ui.choice("Method", rnn.METHOD_IDS, "naive", key="method")
+        method = ui.choice("Method", methods.schedules(), "naive", key="method", aliases=methods.ALIASES)
     with right:
         untied = ui.flag("Untied gate masks", key="untied", disabled=method != "variational",
                          help="Variational only: one mask per gate (i, f, g, o) instead of one for all four.")
@@ -43,7 +43,7 @@ def movie_panel() -> None:
     m = methods.get(method)
     st.markdown(f"**{m.name}** — {m.summary}  \n:small[:gray[Masks: {m.masks}. Shared: {m.shared_axes}. "
                 f"[{m.paper.cite()}]({m.paper.url})]]")
-    movie = ui.compute(rnn.mask_movie, method=method, p=p, seed=seed, steps=steps, hidden=hidden, tied=tied,
+    movie = ui.compute(rnn_demo.mask_movie, method=method, p=p, seed=seed, steps=steps, hidden=hidden, tied=tied,
                        device=device)
     ui.plot(figs.movie_figure(movie), key="movie")
     a, b, c = st.columns(3)
@@ -66,7 +66,7 @@ def embedding_panel() -> None:
     m = methods.get("embedding")
     st.subheader(f"{m.name}: drop word types, not word occurrences")
     st.markdown(f"{m.summary} Gal & Ghahramani mask rows of the embedding matrix once per sequence.")
-    demo = ui.compute(rnn.embedding_demo, p=p, seed=seed, device=device)
+    demo = ui.compute(rnn_demo.embedding_demo, p=p, seed=seed, device=device)
     ui.plot(figs.embedding_figure(demo), key="embedding")
     st.caption("Blue: kept, grey: dropped. Within a row the same word is dropped at every occurrence; "
                "another sequence draws its own mask.")
@@ -74,5 +74,5 @@ def embedding_panel() -> None:
 
 embedding_panel()
 
-ui.show_claims(["rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm"], p=p, seed=seed, steps=steps,
+ui.show_claims(p=p, seed=seed, steps=steps,
                hidden=hidden, device=device)

@@ -3,29 +3,27 @@
 import streamlit as st
 
 from dropviz import claims, train, ui
-from dropviz.claims.rnn import forgets, longest_lags
-from dropviz.figures import rnn as figs
+from dropviz.claims.recurrent import forgets, longest_lags
+from dropviz.figures import recurrent as figs
 
 ui.app_shell()
 
 st.title("Does it remember?")
 st.markdown(
     "Each sequence shows one **symbol** (a letter) among random distractors; at the last step the network must "
-    "name it. The **lag** is how many steps it has to hold the symbol in memory. Four small LSTMs, one per "
+    "name it. The **lag** is how many steps it has to hold the symbol in memory. "
+    f"{ui.number_word(len(train.ExperimentConfig.methods), capital=True)} small LSTMs, one per "
     "dropout schedule, are trained on the same batches from the same initial weights at the same p, then "
     "tested without dropout at every lag."
 )
 seed, device = ui.seed(), ui.device()
-c1, c2, c3, c4 = st.columns(4)
-with c1:
-    p = ui.p_slider()
-with c2:
-    max_lag = ui.bound_slider("Longest lag", 5, 50, train.ExperimentConfig.max_lag, 1, key="lag")
-with c3:
-    hidden = ui.bound_slider("Hidden units", 8, 64, train.ExperimentConfig.hidden, 4, key="hidden")
-with c4:
-    steps = ui.bound_slider("Training steps per model", 50, 500, train.ExperimentConfig.steps, 50, key="steps",
-                            help=f"Each step is a fresh batch of {train.TrainConfig.batch} sequences.")
+p, max_lag, hidden, steps = ui.controls(
+    ui.p_slider,
+    lambda: ui.bound_slider("Longest lag", 5, 50, train.ExperimentConfig.max_lag, 1, key="lag"),
+    lambda: ui.bound_slider("Hidden units", 8, 64, train.ExperimentConfig.hidden, 4, key="hidden"),
+    lambda: ui.bound_slider("Training steps per model", 50, 500, train.ExperimentConfig.steps, 50, key="steps",
+                            help=f"Each step is a fresh batch of {train.TrainConfig.batch} sequences."),
+)
 
 st.subheader("The task")
 ui.plot(figs.task_figure(ui.compute(train.task_preview, max_lag=max_lag, seed=seed)), key="task")
@@ -37,9 +35,11 @@ if experiment is None:
     default = config == train.ExperimentConfig(device=device)
     st.caption(f"{len(config.methods)} models × {steps:,} steps on {device.upper()}; at most "
                f"{ui.MAX_TRAININGS} training at a time on this server, results shared by every visitor.")
-    if default or st.button("Train these four models", type="primary", icon=":material/model_training:"):
-        experiment = ui.train(train.run_experiment, config, what="Training")
-    else:
+    label = f"Train these {ui.number_word(len(config.methods))} models"
+    pressed = not default and not ui.in_progress(config) and st.button(label, type="primary",
+                                                                       icon=":material/model_training:")
+    experiment = ui.train_job(train.run_experiment, config, start=pressed, auto=default, what="Training")
+    if experiment is None and not default and not ui.queue().status(config):
         st.info("These settings have not been trained yet. Press **Train** (the default settings are "
                 "trained once and shown to everyone at once).", icon=":material/info:")
 if experiment is not None:
@@ -47,7 +47,7 @@ if experiment is not None:
     ui.plot(figs.memory_figure(experiment, window), key="memory")
     cols = st.columns(len(config.methods))
     for col, h in zip(cols, experiment.histories, strict=True):
-        col.metric(figs.SHORT[h.config.method], f"{h.accuracy[-len(window):].mean():.2f}",
+        col.metric(figs.label(h.config.method), f"{h.accuracy[-len(window):].mean():.2f}",
                    f"trained in {h.seconds:.1f} s", delta_color="off", delta_arrow="off",
                    help=f"mean test accuracy at lags {window[0]}–{window[-1]}")
     st.markdown(
@@ -59,4 +59,4 @@ if experiment is not None:
         "what is *added* to the cell, and variational dropout masks the cell's inputs with the same mask at "
         "every step: none of them erases what is stored."
     )
-    ui.show_claim_results([claims.get("rnn.naive_dropout_forgets").result(forgets(experiment))])
+    ui.show_claim_results([claims.get(cid).result(forgets(experiment)) for cid in ui.page_claims()])

@@ -26,11 +26,11 @@ def binomial_ok(kept: int, n: int, q: float, z: float = 5.0) -> bool:
 @pytest.fixture
 def fresh_caches():
     """Patched math must not meet results memoised before the patch (or leak them after it)."""
-    from dropviz import dense
+    from dropviz.demos import dense as dense_demo
 
-    dense.clear_caches()
+    dense_demo.clear_caches()
     yield
-    dense.clear_caches()
+    dense_demo.clear_caches()
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +50,29 @@ def navigation_like_a_running_server(request, monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", steady_state_init)
+
+
+@pytest.fixture
+def mutate(monkeypatch):
+    """``mutate(module, name, value)``: replace a dropviz function everywhere it is bound, i.e. on the module that
+    defines it and on every dropviz module (or package) that imported the same object under that name, so a
+    deliberately broken implementation reaches every caller whatever import style it uses."""
+    import dataclasses
+    import sys
+
+    from dropviz import methods
+
+    def apply(module, name: str, value) -> None:
+        original = getattr(module, name)
+        for mod in list(sys.modules.values()):
+            if getattr(mod, "__name__", "").startswith("dropviz") and getattr(mod, name, None) is original:
+                monkeypatch.setattr(mod, name, value)
+        # registry records hold functions too (a method's mask, apply): swap the records that hold this one
+        records = tuple(
+            dataclasses.replace(m, **{f.name: value for f in dataclasses.fields(m) if getattr(m, f.name) is original})
+            for m in methods.METHODS
+        )
+        monkeypatch.setattr(methods, "METHODS", records)
+        monkeypatch.setattr(methods, "BY_ID", {m.id: m for m in records})
+
+    return apply

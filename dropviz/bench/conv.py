@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from dropviz import conv
+from dropviz import masks
 from dropviz.bench.core import P, Pair, benchmark, fwd_bwd, inputs
 
 
@@ -14,7 +14,7 @@ def spatial(device: str, quick: bool) -> Pair:
     x, grad, g = inputs(device, quick)
 
     def ours(t: torch.Tensor) -> torch.Tensor:
-        return t * conv.spatial_mask(t.shape, P, generator=g, device=t.device)  # (B, C, 1, 1) broadcast
+        return t * masks.spatial_mask(t.shape, P, generator=g, device=t.device)  # (B, C, 1, 1) broadcast
 
     def baseline(t: torch.Tensor) -> torch.Tensor:
         return F.dropout2d(t, P, training=True)

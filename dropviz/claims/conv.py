@@ -13,9 +13,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dropviz import conv, images, masks
+from dropviz import imaging, layers, masks
 from dropviz.claims.core import Measurement, claim, not_applicable
-from dropviz.images import WorkingImage
+from dropviz.data import images
+from dropviz.data.images import WorkingImage
+from dropviz.demos import conv as conv_demo
 
 Z = 5.0
 
@@ -35,7 +37,7 @@ def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block
     if p == 0.0:
         return not_applicable("at p = 0 nothing is dropped: every method leaves the picture intact")
     n = 2 if quick else 8
-    info = conv.information_removed(_image(image), p, seed, conv.Settings(block_size=block_size), n_draws=n,
+    info = conv_demo.information_removed(_image(image), p, seed, layers.Settings(block_size=block_size), n_draws=n,
                                     device=device)
     psnr = dict(zip(info.methods, info.psnr_inpainted, strict=True))
     matched = dict(zip(info.methods, info.psnr_matched_pixel, strict=True))
@@ -65,9 +67,11 @@ def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block
 def spatial_whole_channels(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
     b, c, h, w = (64, 64, 6, 6) if quick else (256, 256, 6, 6)
     x = torch.ones((b, c, h, w), device=device)
-    m = conv.spatial_mask(x.shape, p, generator=masks.make_generator(seed, device), device=device)
+    m = masks.spatial_mask(x.shape, p, generator=masks.make_generator(seed, device), device=device)
     ours = x * m
-    with torch.random.fork_rng(devices=[]):
+    # F.dropout2d (the oracle) draws from torch's global generator: seed a fork of it, restored after (the
+    # device's generator too), so nothing else sees the seed. Nothing in dropviz itself uses the global RNG.
+    with torch.random.fork_rng(devices=[torch.device(device)] if torch.device(device).type == "cuda" else []):
         torch.manual_seed(seed)
         theirs = F.dropout2d(x, p, training=True)
     n = b * c
@@ -111,11 +115,11 @@ def cutout_geometry(*, quick: bool = False, p: float = 0.5, seed: int = 0, lengt
                     height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     ch, cw = images.cat().size
     h, w = height or ch, width or cw
-    L = conv.cutout_length(p, h, w) if length is None else int(length)
+    L = masks.cutout_length(p, h, w) if length is None else int(length)
     if L == 0:
         return not_applicable("the hole has side 0 (p = 0): there is nothing to check")
     n = 128 if quick else 512
-    mask, holes = conv.cutout_mask((n, 3, h, w), L, generator=masks.make_generator(seed, device), device=device,
+    mask, holes = masks.cutout_mask((n, 3, h, w), L, generator=masks.make_generator(seed, device), device=device,
                                    return_holes=True)
     dropped = mask[:, 0] == 0  # (n, H, W)
     rows = torch.arange(h, device=device).view(1, h, 1)
@@ -144,7 +148,7 @@ def cutout_geometry(*, quick: bool = False, p: float = 0.5, seed: int = 0, lengt
 )
 def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
                    height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
-    fh, fw = conv.feature_maps(images.cat().tensor()).shape[-2:]
+    fh, fw = imaging.feature_maps(images.cat().tensor()).shape[-2:]
     h, w = height or fh, width or fw
     bs = min(int(block_size), h, w)
     if p == 0.0:
@@ -152,16 +156,16 @@ def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_
     if bs == 1:
         return not_applicable("with block size 1 blocks cannot overlap: DropBlock is pixel dropout, rate = p")
     n = 64 if quick else 512
-    m = conv.dropblock_mask((n, 1, h, w), p, bs, generator=masks.make_generator(seed, device), device=device)
+    m = masks.dropblock_mask((n, 1, h, w), p, bs, generator=masks.make_generator(seed, device), device=device)
     per_map = (m == 0).flatten(1).double().mean(1)
     measured = float(per_map.mean())
     se = float(per_map.std()) / math.sqrt(n)
-    expected = conv.dropblock_expected_rate(p, bs, h, w)
+    expected = masks.dropblock_expected_rate(p, bs, h, w)
     resolved = "resolved" if p - measured > Z * se else "too small to resolve at 5σ with this sample"
     return Measurement(
         expected < p and abs(measured - expected) <= Z * se + 1e-9,
         measured,
-        f"block {bs} on {h}×{w}, γ = {conv.dropblock_gamma(p, bs, h, w):.4g}: dropped fraction over {n} maps "
+        f"block {bs} on {h}×{w}, γ = {masks.dropblock_gamma(p, bs, h, w):.4g}: dropped fraction over {n} maps "
         f"{measured:.4f} vs exact expectation {expected:.4f} ± {Z * se:.2g} (5σ), below nominal p = {p:g} "
         f"({resolved})",
     )
@@ -173,9 +177,9 @@ def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_
     "dropout; plain max pooling overestimates it and scaled max (1−p)·max underestimates it.",
 )
 def pwp_expectation(*, quick: bool = False, p: float = 0.5, seed: int = 0, pool: int = 2, filter_index: int = 1,
-                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
-    n = 4_000 if quick else 40_000
-    d = conv.maxpool_demo(_image(image), p, seed, pool=pool, filter_index=filter_index, n_mc=n, device=device)
+                    n_mc: int | None = None, image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
+    n = n_mc if n_mc is not None else (4_000 if quick else conv_demo.MAXPOOL_PASSES)  # a page passes its own
+    d = conv_demo.maxpool_demo(_image(image), p, seed, pool=pool, filter_index=filter_index, n_mc=n, device=device)
     gap = np.abs(d.pwp_out - d.mc_mean)
     worst = float((gap / np.maximum(d.mc_se, 1e-300)).max()) if (d.mc_se > 0).any() else 0.0
     exact = bool((gap[d.mc_se == 0] < 1e-9).all())  # p = 0 or 1, or a window of zeros: no randomness left
@@ -198,11 +202,11 @@ def pwp_expectation(*, quick: bool = False, p: float = 0.5, seed: int = 0, pool:
 )
 def maxdrop_maxima(*, quick: bool = False, p: float = 0.5, seed: int = 0, window: int = 1,
                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
-    fm = conv.feature_maps(_image(image).tensor().to(device))  # (1, 8, h, w)
+    fm = imaging.feature_maps(_image(image).tensor().to(device))  # (1, 8, h, w)
     copies = 16 if quick else 128
     x = fm.expand(copies, -1, -1, -1)
     b, c, h, w = x.shape
-    md = conv.maxdrop_mask(x, p, window, generator=masks.make_generator(seed, device))
+    md = masks.maxdrop_mask(x, p, window, generator=masks.make_generator(seed, device))
     # independent check with numpy: the dropped set is the window around np.argmax of each hit map
     xs = fm[0].cpu().numpy().reshape(c, -1)
     top = xs.argmax(1)

@@ -12,8 +12,9 @@ import math
 import numpy as np
 import torch
 
-from dropviz import dense, masks
+from dropviz import masks
 from dropviz.claims.core import Measurement, claim, not_applicable
+from dropviz.demos import dense as dense_demo
 
 Z = 5.0  # standard errors allowed
 MIN_KEPT_FOR_CLT = 5  # surviving terms per sum before a central-limit (Gaussian) approximation is fair
@@ -40,7 +41,7 @@ def expectation_preserved(*, quick: bool = False, p: float = 0.5, seed: int = 0,
     if p == 1.0:
         return not_applicable("at p = 1 every unit is dropped; there is no 1/(1−p) to rescale by")
     n = 20_000 if quick else 400_000
-    tt = dense.train_test(p, seed, units=8, n_masks=n, device=device)
+    tt = dense_demo.train_test(p, seed, units=8, n_masks=n, device=device)
     # mean over n masks of x_j m_j / q has standard error x_j sqrt(p/q / n)
     se = tt.a * math.sqrt(p / (1 - p) / n)
     dev = abs(tt.inverted_mean - tt.a)
@@ -65,7 +66,7 @@ def classic_matches_inverted(
     if p == 1.0:
         return not_applicable("at p = 1 both forms output zeros in training; the inverted scale is undefined")
     n = 20_000 if quick else 400_000
-    tt = dense.train_test(p, seed, units=8, n_masks=n, device=device)
+    tt = dense_demo.train_test(p, seed, units=8, n_masks=n, device=device)
     q = 1 - p
     se = tt.a * math.sqrt(p * q / n)  # std error of the classic mean a·m̄, m̄ ~ Binomial(n, q)/n
     gap_classic = abs(tt.classic_mean - tt.classic_test)
@@ -86,7 +87,7 @@ def classic_matches_inverted(
 def gaussian_mean_one(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 the Gaussian variance is infinite; DropViz drops the layer (zeros)")
-    mp = dense.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
+    mp = dense_demo.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
     tol = Z * masks.gaussian_std(p) / math.sqrt(mp.n)
     return Measurement(
         abs(mp.gaussian_mean - 1) <= tol + 1e-12,
@@ -102,7 +103,7 @@ def gaussian_mean_one(*, quick: bool = False, p: float = 0.5, seed: int = 0, dev
 def gaussian_std_matches(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 sqrt(p/(1−p)) is infinite; DropViz drops the layer (zeros)")
-    mp = dense.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
+    mp = dense_demo.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
     s, sigma = math.sqrt(mp.gaussian_var), masks.gaussian_std(p)
     tol = Z * sigma / math.sqrt(2 * (mp.n - 1))  # standard error of a normal sample's std
     wrong = p * (1 - p)
@@ -121,7 +122,7 @@ def gaussian_std_matches(*, quick: bool = False, p: float = 0.5, seed: int = 0, 
 def bernoulli_variance(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 the inverted mask is undefined (1/(1−p) is infinite)")
-    mp = dense.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
+    mp = dense_demo.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
     q = 1 - p
     theory = p / q
     mu4 = q * (p / q) ** 4 + p  # E[(m − 1)^4] for m ∈ {0, 1/q}
@@ -159,7 +160,7 @@ def dropconnect_inference(
             "has nothing to match"
         )
     n_mc = 4_000 if quick else 40_000
-    d = dense.dropconnect_demo(
+    d = dense_demo.dropconnect_demo(
         p, seed, in_features=in_features, out_features=out_features, n_mc=n_mc, n_gauss=n_gauss, device=device
     )
     ratio = d.err_gaussian / d.err_weight_scaling if d.err_weight_scaling > 0 else float("inf")
@@ -194,7 +195,7 @@ def standout_monotone(
     resid = m - m.mean() - slope * zc
     se = float(torch.sqrt((resid * resid).sum() / (n - 2) / szz))
     # and every bin of z keeps units at the rate sigma(alpha z + beta) predicts
-    d = dense.standout_demo(alpha, beta, seed, n=n, device=device)
+    d = dense_demo.standout_demo(alpha, beta, seed, n=n, device=device)
     se_bins = (d.bin_theory * (1 - d.bin_theory) / d.bin_count) ** 0.5
     worst = float((abs(d.bin_rate - d.bin_theory) / (se_bins + 1e-12)).max())
     resolved = "resolved" if slope > Z * se else "too shallow to resolve at 5σ with this sample; matches theory"

@@ -9,27 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.conv import Animation, DropBlockDemo, ImageDemo, InfoRemoved, MaxDropDemo, MaxPoolDemo, MethodView
-from dropviz.figures.common import (
-    BLUE,
-    GREEN,
-    GREY,
-    INK,
-    LIGHT,
-    ORANGE,
-    PURPLE,
-    SKY,
-    VERMILION,
-    add_play_controls,
-    colour_levels,
-    data_uri,
-    heatmap,
-    matrix_axes,
-    style,
-)
-
-NAMES = {"pixel": "Pixel dropout", "spatial": "SpatialDropout", "cutout": "Cutout", "dropblock": "DropBlock",
-         "maxpool": "Max-pooling dropout", "maxdrop": "Max-Drop"}
+from dropviz import methods
+from dropviz.demos.conv import Animation, DropBlockDemo, ImageDemo, InfoRemoved, MaxDropDemo, MaxPoolDemo, MethodView
+from dropviz.figures import palette as pal
+from dropviz.figures.theme import add_play_controls, colour_levels, data_uri, heatmap, label, matrix_axes, style
 
 
 def percent(x: float) -> str:
@@ -44,10 +27,10 @@ def map_tiles(levels: np.ndarray, dropped: np.ndarray | None = None) -> list[np.
 
 def method_row(view: MethodView, filters) -> tuple[list[np.ndarray], list[str]]:
     """One row of the side-by-side grid: the masked image, then its masked feature maps, with captions."""
-    pooled = view.method == "maxpool"
+    pooled = not methods.get(view.method).keeps_resolution
     tiles = [view.image, *map_tiles(view.maps, None if pooled else view.maps_dropped_at)]
     what = "pooled output, half size" if pooled else f"{percent(view.image_dropped)} of values dropped"
-    captions = [f"{NAMES[view.method]}: {what}", *(f.name for f in filters)]
+    captions = [f"{label(view.method)}: {what}", *(f.name for f in filters)]
     return tiles, captions
 
 
@@ -74,7 +57,7 @@ def animation_figure(anim: Animation, original: np.ndarray, *, frame_ms: int = 7
 
     n = n_methods + 1
     rows = -(-n // cols)
-    titles = ["No dropout"] + [f"{NAMES[m]}" for m in anim.methods]
+    titles = ["No dropout"] + [f"{label(m)}" for m in anim.methods]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
     ref = data_uri(original, "JPEG") if not is_map else data_uri(colour_levels(original))
     fig.add_trace(go.Image(source=ref, hoverinfo="skip"), row=1, col=1)
@@ -94,15 +77,15 @@ def animation_figure(anim: Animation, original: np.ndarray, *, frame_ms: int = 7
 def information_figure(info: InfoRemoved) -> go.Figure:
     """PSNR after inpainting, per method at the same p; beside it pixel dropout removing as many values as
     that method actually removed."""
-    names = [NAMES[m] for m in info.methods]
+    names = [label(m) for m in info.methods]
     cap = 60.0  # a perfect reconstruction (nothing dropped) would be infinite
     y = np.minimum(info.psnr_inpainted, cap)
     fig = go.Figure()
-    fig.add_bar(x=names, y=y, name=f"after inpainting, same p = {info.p:g}", marker_color=BLUE,
+    fig.add_bar(x=names, y=y, name=f"after inpainting, same p = {info.p:g}", marker_color=pal.BLUE,
                 text=[("∞" if not np.isfinite(v) else f"{v:.1f} dB") for v in info.psnr_inpainted],
                 textposition="outside", hovertemplate="%{x}: %{text}<extra></extra>")
     matched = np.where(np.array(info.methods) == "pixel", np.nan, np.minimum(info.psnr_matched_pixel, cap))
-    fig.add_bar(x=names, y=matched, name="pixel dropout removing the same fraction of values", marker_color=SKY,
+    fig.add_bar(x=names, y=matched, name="pixel dropout removing the same fraction of values", marker_color=pal.SKY,
                 hovertemplate="pixel dropout at the same actual fraction: %{y:.1f} dB<extra></extra>")
     style(fig, height=380)
     fig.update_layout(barmode="group", bargap=0.3)
@@ -116,9 +99,9 @@ def information_figure(info: InfoRemoved) -> go.Figure:
 def _window_shapes(fig: go.Figure, side: int, pool: int, *, xref: str, yref: str) -> None:
     for k in range(0, side + 1, pool):
         fig.add_shape(type="line", x0=k - 0.5, x1=k - 0.5, y0=-0.5, y1=side - 0.5, xref=xref, yref=yref,
-                      line=dict(color=INK, width=3))
+                      line=dict(color=pal.INK, width=3))
         fig.add_shape(type="line", y0=k - 0.5, y1=k - 0.5, x0=-0.5, x1=side - 0.5, xref=xref, yref=yref,
-                      line=dict(color=INK, width=3))
+                      line=dict(color=pal.INK, width=3))
 
 
 def maxpool_grid_figure(d: MaxPoolDemo) -> go.Figure:
@@ -134,7 +117,7 @@ def maxpool_grid_figure(d: MaxPoolDemo) -> go.Figure:
     fig.data[-1].update(text=np.round(d.x, 2).astype(str), texttemplate="%{text}", textfont=dict(size=12))
     ys, xs = np.nonzero(~d.keep)
     fig.add_scatter(x=xs, y=ys, mode="markers", name="dropped in this pass", hoverinfo="skip",
-                    marker=dict(symbol="x-thin", size=30, opacity=0.8, line=dict(width=3, color=VERMILION)),
+                    marker=dict(symbol="x-thin", size=30, opacity=0.8, line=dict(width=3, color=pal.VERMILION)),
                     row=1, col=1)
     fig.add_trace(heatmap(d.train_out, zmin=0, zmax=vmax, colorscale="Blues", showscale=False,
                           hover="window (%{y}, %{x}): %{z:.3f}<extra></extra>"), row=1, col=2)
@@ -158,16 +141,16 @@ def maxpool_rules_figure(d: MaxPoolDemo) -> go.Figure:
     three test-time rules."""
     units = [f"{i // d.mc_mean.shape[1]},{i % d.mc_mean.shape[1]}" for i in range(d.mc_mean.size)]
     fig = go.Figure()
-    fig.add_bar(x=units, y=d.mc_mean.ravel(), name=f"mean of {d.n_mc:,} training outputs", marker_color=LIGHT,
-                marker_line=dict(color=GREY, width=1),
-                error_y=dict(type="data", array=2 * d.mc_se.ravel(), color=GREY, thickness=1.5))
+    fig.add_bar(x=units, y=d.mc_mean.ravel(), name=f"mean of {d.n_mc:,} training outputs", marker_color=pal.LIGHT,
+                marker_line=dict(color=pal.GREY, width=1),
+                error_y=dict(type="data", array=2 * d.mc_se.ravel(), color=pal.GREY, thickness=1.5))
     for rule, name, symbol, colour in (
-        (d.max_out, "max pooling", "triangle-up", VERMILION),
-        (d.scaled_out, "scaled max (1−p)·max", "triangle-down", ORANGE),
-        (d.pwp_out, "probabilistic weighted pooling", "circle", GREEN),
+        (d.max_out, "max pooling", "triangle-up", pal.VERMILION),
+        (d.scaled_out, "scaled max (1−p)·max", "triangle-down", pal.ORANGE),
+        (d.pwp_out, "probabilistic weighted pooling", "circle", pal.GREEN),
     ):
         fig.add_scatter(x=units, y=rule.ravel(), mode="markers", name=f"{name} (error {d.error(rule):.4f})",
-                        marker=dict(symbol=symbol, size=12, color=colour, line=dict(color=INK, width=1)))
+                        marker=dict(symbol=symbol, size=12, color=colour, line=dict(color=pal.INK, width=1)))
     style(fig, height=430)
     fig.update_xaxes(title_text="pooled unit (row, col)", type="category")
     fig.update_yaxes(title_text="output at test time", rangemode="tozero")
@@ -182,8 +165,8 @@ def window_distribution_figure(d: MaxPoolDemo) -> go.Figure:
     labels = [f"{v:.3g}" + (" (incl. all dropped)" if v == 0 else "") for v in d.window_outcomes]
     fig = go.Figure()
     fig.add_bar(x=labels, y=d.window_theory, name="theory: Σ q(1−q)^(n−i) over the a_(i) with that value",
-                marker_color=PURPLE)
-    fig.add_bar(x=labels, y=d.window_freq, name=f"measured over {d.n_mc:,} passes", marker_color=SKY)
+                marker_color=pal.PURPLE)
+    fig.add_bar(x=labels, y=d.window_freq, name=f"measured over {d.n_mc:,} passes", marker_color=pal.SKY)
     style(fig, height=330)
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text=f"output of the window at {d.window_at} (its activations: "
@@ -198,14 +181,14 @@ def window_distribution_figure(d: MaxPoolDemo) -> go.Figure:
 def dropblock_rate_figure(d: DropBlockDemo) -> go.Figure:
     """Nominal p against the fraction of positions actually dropped: overlapping blocks drop less."""
     fig = go.Figure()
-    fig.add_scatter(x=d.p_grid, y=d.p_grid, mode="lines", line=dict(color=GREY, dash="dash", width=2),
+    fig.add_scatter(x=d.p_grid, y=d.p_grid, mode="lines", line=dict(color=pal.GREY, dash="dash", width=2),
                     name="nominal: dropped fraction = p")
-    fig.add_scatter(x=d.p_grid, y=d.expected_grid, mode="lines", line=dict(color=BLUE, width=3),
+    fig.add_scatter(x=d.p_grid, y=d.expected_grid, mode="lines", line=dict(color=pal.BLUE, width=3),
                     name="expected: mean of 1 − (1−γ)^(seeds covering a position)")
-    fig.add_scatter(x=d.p_grid, y=d.actual_grid, mode="markers", marker=dict(color=ORANGE, size=9),
+    fig.add_scatter(x=d.p_grid, y=d.actual_grid, mode="markers", marker=dict(color=pal.ORANGE, size=9),
                     name="measured")
     fig.add_scatter(x=[d.p], y=[d.actual], mode="markers", name=f"this draw at p = {d.p:g}",
-                    marker=dict(symbol="star", size=16, color=VERMILION, line=dict(color=INK, width=1)))
+                    marker=dict(symbol="star", size=16, color=pal.VERMILION, line=dict(color=pal.INK, width=1)))
     style(fig, height=440)
     fig.update_xaxes(title_text="nominal drop probability p", range=[-0.02, 1.02])
     fig.update_yaxes(title_text="fraction actually dropped", range=[-0.02, 1.02])
@@ -229,13 +212,13 @@ def maxdrop_figure(d: MaxDropDemo, filters, cols: int = 4) -> go.Figure:
         hit = bool(d.hit[i])
         fig.add_scatter(x=[x], y=[y], mode="markers", showlegend=False,
                         marker=dict(symbol="x-thin-open" if hit else "circle-open", size=18,
-                                    line=dict(width=3, color=VERMILION if hit else ORANGE),
-                                    color=VERMILION if hit else ORANGE),
+                                    line=dict(width=3, color=pal.VERMILION if hit else pal.ORANGE),
+                                    color=pal.VERMILION if hit else pal.ORANGE),
                         hovertemplate=f"maximum {d.max_level[i]:.2f} at row {y}, col {x}: "
                                       f"{'dropped' if hit else 'kept'}<extra></extra>", row=row, col=col)
         if hit and d.window > 1:
             fig.add_shape(type="rect", x0=x - r - 0.5, x1=x + r + 0.5, y0=y - r - 0.5, y1=y + r + 0.5,
-                          line=dict(color=VERMILION, width=2), row=row, col=col)
+                          line=dict(color=pal.VERMILION, width=2), row=row, col=col)
     h, w = d.maps.shape[1:]
     fig.update_xaxes(visible=False, range=[-0.5, w - 0.5])
     fig.update_yaxes(visible=False, range=[h - 0.5, -0.5])

@@ -6,23 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.dense import DropConnectDemo, MaskPair, NetworkAnimation, StandoutDemo, TrainTest, UnitOutput
-from dropviz.figures.common import (
-    BLUE,
-    GREEN,
-    GREY,
-    INK,
-    LIGHT,
-    ORANGE,
-    PURPLE,
-    SKY,
-    VERMILION,
-    add_play_controls,
-    binned,
-    heatmap,
-    matrix_axes,
-    style,
-)
+from dropviz.demos.dense import DropConnectDemo, MaskPair, NetworkAnimation, StandoutDemo, TrainTest, UnitOutput
+from dropviz.figures import palette as pal
+from dropviz.figures.theme import add_play_controls, binned, heatmap, matrix_axes, style
 
 # --------------------------------------------------------------------------------------------------
 # Standard dropout
@@ -53,7 +39,7 @@ def _frame_traces(pos, keep_f: list[np.ndarray]) -> list[go.Scatter]:
     allpos = np.concatenate(pos)
     kept = np.concatenate(keep_f)
     return [
-        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=BLUE, width=1.6), hoverinfo="skip",
+        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=pal.BLUE, width=1.6), hoverinfo="skip",
                    name="active connection"),
         go.Scatter(
             x=allpos[:, 0].astype(np.float32),
@@ -61,9 +47,9 @@ def _frame_traces(pos, keep_f: list[np.ndarray]) -> list[go.Scatter]:
             mode="markers",
             marker=dict(  # open symbols draw their outline in marker.color
                 size=26,
-                color=[BLUE if k else GREY for k in kept],
+                color=[pal.BLUE if k else pal.GREY for k in kept],
                 symbol=["circle" if k else "circle-x-open" for k in kept],
-                line=dict(color=INK, width=2),
+                line=dict(color=pal.INK, width=2),
             ),
             hoverinfo="skip",
             name="unit (open ✕ = dropped)",
@@ -91,7 +77,7 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
 
     bx, by = _edges(pos, None)
     background = go.Scatter(
-        x=bx, y=by, mode="lines", line=dict(color=LIGHT, width=1), hoverinfo="skip", name="dropped connection"
+        x=bx, y=by, mode="lines", line=dict(color=pal.LIGHT, width=1), hoverinfo="skip", name="dropped connection"
     )
     fig = go.Figure(data=[background, *_frame_traces(pos, keep_at(0))])
     fig.frames = [
@@ -124,15 +110,15 @@ def train_test_figure(tt: TrainTest) -> go.Figure:
     ]
     for (one, mean, test), col in series:
         first = col == 1
-        fig.add_bar(x=units, y=one, name="one training pass", marker_color=SKY, col=col, row=1,
+        fig.add_bar(x=units, y=one, name="one training pass", marker_color=pal.SKY, col=col, row=1,
                     showlegend=first, legendgroup="one")
-        fig.add_bar(x=units, y=mean, name=f"mean of {tt.n_masks:,} training passes", marker_color=BLUE,
+        fig.add_bar(x=units, y=mean, name=f"mean of {tt.n_masks:,} training passes", marker_color=pal.BLUE,
                     col=col, row=1, showlegend=first, legendgroup="mean")
-        fig.add_bar(x=units, y=test, name="test-time output", marker_color=ORANGE, col=col, row=1,
+        fig.add_bar(x=units, y=test, name="test-time output", marker_color=pal.ORANGE, col=col, row=1,
                     showlegend=first, legendgroup="test")
     for col in (1, 2):  # open symbols draw in marker.color
         fig.add_scatter(x=units, y=tt.a, mode="markers", name="activation without dropout", showlegend=col == 1,
-                        marker=dict(symbol="line-ew-open", size=30, color=INK, line=dict(width=3)), row=1, col=col)
+                        marker=dict(symbol="line-ew-open", size=30, color=pal.INK, line=dict(width=3)), row=1, col=col)
     style(fig, height=430, legend_below=True)
     fig.update_layout(barmode="group", bargap=0.25, margin=dict(t=40, b=80))
     fig.update_annotations(font_size=14)
@@ -142,12 +128,12 @@ def train_test_figure(tt: TrainTest) -> go.Figure:
 def unit_output_figure(uo: UnitOutput) -> go.Figure:
     """Histogram of one next-layer unit's pre-activation over many masks, no-dropout value marked."""
     c, n, w = binned(uo.samples, 50)
-    fig = go.Figure(go.Bar(x=c, y=n, width=w, marker_color=SKY, name=f"{uo.samples.size:,} masks",
+    fig = go.Figure(go.Bar(x=c, y=n, width=w, marker_color=pal.SKY, name=f"{uo.samples.size:,} masks",
                            hovertemplate="z ≈ %{x:.3f}: %{y} masks<extra></extra>"))
     top = float(n.max()) * 1.05
-    fig.add_scatter(x=[uo.no_dropout] * 2, y=[0, top], mode="lines", line=dict(color=VERMILION, width=4),
+    fig.add_scatter(x=[uo.no_dropout] * 2, y=[0, top], mode="lines", line=dict(color=pal.VERMILION, width=4),
                     name=f"no dropout: {uo.no_dropout:.3f}")
-    fig.add_scatter(x=[uo.mean] * 2, y=[0, top], mode="lines", line=dict(color=INK, width=2, dash="dash"),
+    fig.add_scatter(x=[uo.mean] * 2, y=[0, top], mode="lines", line=dict(color=pal.INK, width=2, dash="dash"),
                     name=f"mean over masks: {uo.mean:.3f}")
     style(fig, height=340)
     fig.update_xaxes(title_text="z = w · (a ⊙ m) / (1−p)")
@@ -193,11 +179,11 @@ def mask_histogram_figure(mp: MaskPair) -> go.Figure:
     if hi <= lo:
         hi = lo + 1.0
     edges = np.linspace(lo, hi + 1e-9, 61)
-    for name, s, color in (("Bernoulli", mp.bernoulli_sample, BLUE), ("Gaussian", mp.gaussian_sample, ORANGE)):
+    for name, s, color in (("Bernoulli", mp.bernoulli_sample, pal.BLUE), ("Gaussian", mp.gaussian_sample, pal.ORANGE)):
         c, n, w = binned(s, edges)
         fig.add_bar(x=c, y=n / s.size, width=w, name=name, marker_color=color, opacity=0.75,
                     hovertemplate=f"{name}: %{{y:.3f}} of draws near %{{x:.2f}}<extra></extra>")
-    fig.add_vline(x=1.0, line=dict(color=INK, dash="dash"), annotation_text="mean 1")
+    fig.add_vline(x=1.0, line=dict(color=pal.INK, dash="dash"), annotation_text="mean 1")
     style(fig, height=330)
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title_text="mask value")
@@ -232,14 +218,14 @@ def dropconnect_inference_figure(d: DropConnectDemo) -> go.Figure:
     """Per output unit: the Monte Carlo expectation (truth), weight scaling and Gaussian moment matching."""
     units = np.arange(d.mc_reference.size)
     fig = go.Figure()
-    fig.add_bar(x=units, y=d.mc_reference, name=f"Monte Carlo reference ({d.n_mc:,} masks)", marker_color=LIGHT,
-                marker_line=dict(color=GREY, width=1))
+    fig.add_bar(x=units, y=d.mc_reference, name=f"Monte Carlo reference ({d.n_mc:,} masks)", marker_color=pal.LIGHT,
+                marker_line=dict(color=pal.GREY, width=1))
     fig.add_scatter(x=units, y=d.weight_scaling, mode="markers",
                     name=f"weight scaling (error {d.err_weight_scaling:.4f})",
-                    marker=dict(symbol="x", size=12, color=VERMILION))
+                    marker=dict(symbol="x", size=12, color=pal.VERMILION))
     fig.add_scatter(x=units, y=d.gaussian, mode="markers",
                     name=f"Gaussian moment matching (error {d.err_gaussian:.4f})",
-                    marker=dict(symbol="circle", size=10, color=GREEN))
+                    marker=dict(symbol="circle", size=10, color=pal.GREEN))
     style(fig, height=380)
     fig.update_xaxes(title_text="output unit", dtick=1)
     fig.update_yaxes(title_text="E[relu(u)] at test time")
@@ -254,13 +240,13 @@ def standout_curves_figure(d: StandoutDemo) -> go.Figure:
     """Left: P(keep) vs drive, with the measured keep rate per bin. Right: the test-time output."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
                         subplot_titles=("Keep probability σ(α·z+β)", "Test-time output σ(α·z+β)·relu(z)"))
-    fig.add_scatter(x=d.z_grid, y=d.keep_curve, mode="lines", line=dict(color=BLUE, width=3), name="σ(α·z+β)",
+    fig.add_scatter(x=d.z_grid, y=d.keep_curve, mode="lines", line=dict(color=pal.BLUE, width=3), name="σ(α·z+β)",
                     row=1, col=1)
-    fig.add_scatter(x=d.bin_centers, y=d.bin_rate, mode="markers", marker=dict(color=ORANGE, size=9),
+    fig.add_scatter(x=d.bin_centers, y=d.bin_rate, mode="markers", marker=dict(color=pal.ORANGE, size=9),
                     name=f"measured keep rate ({int(d.bin_count.sum()):,} units)", row=1, col=1)
-    fig.add_scatter(x=d.z_grid, y=d.relu_curve, mode="lines", line=dict(color=GREY, width=2, dash="dash"),
+    fig.add_scatter(x=d.z_grid, y=d.relu_curve, mode="lines", line=dict(color=pal.GREY, width=2, dash="dash"),
                     name="relu(z)", row=1, col=2)
-    fig.add_scatter(x=d.z_grid, y=d.test_curve, mode="lines", line=dict(color=PURPLE, width=3),
+    fig.add_scatter(x=d.z_grid, y=d.test_curve, mode="lines", line=dict(color=pal.PURPLE, width=3),
                     name="σ(α·z+β)·relu(z)", row=1, col=2)
     style(fig, height=440, legend_below=True)
     fig.update_xaxes(title_text="drive z")
@@ -276,7 +262,7 @@ def standout_batch_figure(d: StandoutDemo) -> go.Figure:
                             hover="example %{y}, unit %{x}: P(keep) = %{z:.2f}<extra></extra>"))
     ys, xs = np.nonzero(d.mask == 0)
     fig.add_scatter(x=xs, y=ys, mode="markers",
-                    marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=VERMILION)),
+                    marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=pal.VERMILION)),
                     name="dropped in this draw", hoverinfo="skip")
     style(fig, height=340)
     matrix_axes(fig, x_title="unit", y_title="example")

@@ -1,0 +1,42 @@
+"""The only Streamlit code in dropviz, split by concern: ``nav`` (page list, navigation, seed and device),
+``widgets`` (URL-bound controls, one rule for a bad link value), ``cache`` (shared vs per-session results),
+``upload`` (the cat or the user's own picture), ``training`` (the job queue seen from a page) and ``render``
+(headers, claims panels, charts). Pages use the names re-exported here: ``ui.p_slider(...)``."""
+
+from dropviz.ui.cache import PRIVATE_ENTRIES, compute
+from dropviz.ui.nav import (
+    HOME,
+    PAGES,
+    SEED_MAX,
+    PageSpec,
+    all_pages,
+    app_shell,
+    current_page,
+    device,
+    navigation,
+    sections,
+    seed,
+    sidebar,
+)
+from dropviz.ui.render import (
+    PLOT_CONFIG,
+    method_facts,
+    method_header,
+    methods_facts,
+    number_word,
+    page_claims,
+    plot,
+    show_claim_results,
+    show_claims,
+)
+from dropviz.ui.training import KEEP_RESULTS, MAX_QUEUED, MAX_TRAININGS, in_progress, queue, train_job, trained
+from dropviz.ui.upload import image_source
+from dropviz.ui.widgets import bound_select, bound_slider, choice, controls, flag, p_slider, page_key, warn_bad_params
+
+__all__ = [
+    "HOME", "KEEP_RESULTS", "MAX_QUEUED", "MAX_TRAININGS", "PAGES", "PLOT_CONFIG", "PRIVATE_ENTRIES", "PageSpec",
+    "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "choice", "compute", "controls",
+    "current_page", "device", "flag", "image_source", "in_progress", "method_facts", "method_header", "methods_facts",
+    "navigation", "number_word", "p_slider", "page_claims", "page_key", "plot", "queue", "sections", "seed",
+    "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "warn_bad_params",
+]

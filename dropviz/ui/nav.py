@@ -1,0 +1,136 @@
+"""The page list and navigation (st.navigation over pages/), the deep-link guard every page starts with, and
+the global controls every page shares (seed, device)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dropviz.device import available_devices, default_device, describe
+from dropviz.methods import FAMILY_TITLES
+from dropviz.ui.widgets import warn_bad_params
+
+SEED_MAX = 2**31 - 1
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to the repository root (where app.py lives)
+    title: str
+    icon: str
+    url_path: str
+    family: str | None = None  # the sidebar section: a family of dropviz.methods (None: top level)
+    claims: tuple[str, ...] = ()  # the claim ids this page shows, declared once (ui.show_claims, the tests)
+
+
+HOME = PageSpec("pages/00_home.py", "Home", ":material/home:", "home")
+PAGES: tuple[PageSpec, ...] = (
+    HOME,
+    PageSpec("pages/10_standard.py", "Standard dropout", ":material/scatter_plot:", "standard", "dense",
+             ("standard.keep_rate", "standard.expectation_preserved", "standard.classic_matches_inverted")),
+    PageSpec("pages/11_gaussian.py", "Bernoulli vs Gaussian", ":material/bar_chart:", "gaussian", "dense",
+             ("gaussian.mean_one", "gaussian.std_matches", "gaussian.matches_bernoulli_variance")),
+    PageSpec("pages/12_dropconnect.py", "DropConnect", ":material/grid_on:", "dropconnect", "dense",
+             ("dropconnect.gaussian_inference_beats_weight_scaling",)),
+    PageSpec("pages/13_standout.py", "Standout", ":material/tune:", "standout", "dense",
+             ("standout.keep_prob_increases_with_drive", "standout.test_time_is_expectation")),
+    PageSpec("pages/20_images.py", "Dropout on images", ":material/image:", "images", "conv",
+             ("pixel.less_information_removed_than_blocks", "spatial.whole_channels", "cutout.region_geometry")),
+    PageSpec("pages/21_maxpool.py", "Max-pooling dropout", ":material/grid_view:", "maxpool", "conv",
+             ("maxpool.pwp_matches_training_expectation",)),
+    PageSpec("pages/22_dropblock.py", "DropBlock and Max-Drop", ":material/select_all:", "dropblock", "conv",
+             ("dropblock.actual_rate_below_nominal", "maxdrop.drops_maxima")),
+    PageSpec("pages/30_rnn-masks.py", "Masks through time", ":material/animation:", "rnn-masks", "recurrent",
+             ("rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm")),
+    PageSpec("pages/31_rnn-memory.py", "Does it remember?", ":material/memory:", "rnn-memory", "recurrent",
+             ("rnn.naive_dropout_forgets",)),
+)
+
+
+def all_pages() -> list[PageSpec]:
+    return list(PAGES)
+
+
+def sections() -> dict[str, tuple[PageSpec, ...]]:
+    """The sidebar sections, titled by family (:data:`dropviz.methods.FAMILY_TITLES`), in family order."""
+    return {FAMILY_TITLES[f]: tuple(p for p in PAGES if p.family == f) for f in FAMILY_TITLES
+            if any(p.family == f for p in PAGES)}
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def current_page() -> PageSpec | None:
+    """The spec of the page file whose code is running (found on the call stack), or None outside a page."""
+    by_path = {os.path.join(_ROOT, p.path): p for p in PAGES}
+    for frame in inspect.stack(context=0):
+        spec = by_path.get(os.path.abspath(frame.filename))
+        if spec is not None:
+            return spec
+    return None
+
+
+def app_shell() -> None:
+    """First line of every page: make sure the page runs inside app.py (page config, navigation, sidebar).
+
+    When ``pages/`` sits next to app.py, Streamlit runs the very first script of a fresh server process (and
+    every AppTest run) with its legacy multipage runner, which executes a deep-linked page file on its own.
+    Page files are named so that the legacy runner finds them under the same URL as ``st.navigation``
+    (``pages/10_standard.py`` -> ``/standard``), so it starts the right page; this guard then switches the
+    process to ``st.navigation`` for good and reruns, now through app.py. Without it the first visitor of a
+    shared link after a restart got a "Page not found" dialog, and AppTest never saw app.py's sidebar."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy runner: nothing to do
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets on its first call
+        st.rerun()
+
+
+def navigation():
+    """``st.navigation`` over every page, grouped in sidebar sections."""
+    def page(spec: PageSpec, default: bool = False):
+        return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=default)
+
+    nav: dict[str, list] = {"": [page(HOME, default=True)]}
+    for section, specs in sections().items():
+        nav[section] = [page(s) for s in specs]
+    return st.navigation(nav)
+
+
+# -- global settings: seed and device ---------------------------------------------------------------
+
+
+def sidebar() -> None:
+    """The global controls, rendered once by app.py on every page."""
+    with st.sidebar:
+        warn_bad_params({"seed": (int, 0, SEED_MAX)})
+        st.number_input(
+            "Seed", min_value=0, max_value=SEED_MAX, value=0, step=1, key="seed", bind="query-params",
+            help="Every mask on every page is drawn from this seed: the same seed (on the same device) "
+            "shows the same masks, so a class can follow along.",
+        )
+        devices = available_devices()
+        st.selectbox(
+            "Device", devices, index=devices.index(default_device()), key="device",
+            help="Auto-detected: CUDA, then Apple MPS, then CPU. Masks are reproducible per device.",
+        )
+        st.caption(f"Computing on **{describe(device())}**")
+
+
+def seed() -> int:
+    return int(st.session_state.get("seed", 0))
+
+
+def device() -> str:
+    d = st.session_state.get("device")
+    return d if d in available_devices() else default_device()
+
+

@@ -1,0 +1,101 @@
+"""Live training seen from a page: one server-wide job queue (:mod:`dropviz.jobs`), shown in a fragment.
+
+A page asks for a frozen config's result. If any session has trained it, it comes at once from the queue's
+results store. Otherwise, once the page starts the job (its default on the first visit, or a button), the
+training runs on the queue's worker thread, never in the page's script: the page renders at once, and a fragment
+polls the job twice a second, showing the session's place in the FIFO while it waits, a progress bar while it
+runs, and a Stop button; when the job is done the fragment reruns the whole page, which now finds the result.
+Identical configs from several sessions share one job; a Stop from one session ends the training only when no
+other session is waiting for it. Pages that do not train are never blocked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable, Hashable
+
+import streamlit as st
+
+from dropviz import jobs
+
+MAX_TRAININGS = 1  # at once per server: 2 shared cores, and torch's CPU thread setting is process-wide
+MAX_QUEUED = 16  # jobs waiting, server-wide: beyond it a session is told to come back later
+KEEP_RESULTS = 32  # trained results kept (least recently used dropped first); each is a few kB
+POLL_S = 0.5  # how often a waiting or training session looks at its job
+_OWNER = "_dropviz_session_owner"  # session_state: this session's id in the queue
+
+
+@st.cache_resource
+def queue() -> jobs.JobQueue:
+    """One per server process, shared by every session (swap in another JobQueue backend here)."""
+    return jobs.InProcessQueue(max_running=MAX_TRAININGS, keep_results=KEEP_RESULTS, max_queued=MAX_QUEUED)
+
+
+def _owner() -> str:
+    return st.session_state.setdefault(_OWNER, uuid.uuid4().hex)
+
+
+def in_progress(config: Hashable) -> bool:
+    """A job for ``config`` is waiting or training (a page hides its Train button meanwhile)."""
+    status = queue().status(config)
+    return status is not None and not status.finished
+
+
+def trained(config: Hashable) -> Any | None:
+    """The result already trained for this frozen config by any session, or None."""
+    return queue().result(config)
+
+
+def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, auto: bool = False,
+              what: str = "Training") -> Any | None:
+    """``fn(config, ctx=...)``'s result for ``config`` if it is trained. Otherwise submit it (once) when ``start``
+    (a button was pressed) or when ``auto`` and it was never submitted (a page's default experiment: a Stop is
+    not undone by the next rerun), show the job's progress in a polling fragment, and return None. The result,
+    when it comes, is stored for every session."""
+    q = queue()
+    done = q.result(config)
+    if done is not None:
+        return done
+    status = q.status(config)
+    if (start and (status is None or status.finished)) or (auto and status is None):
+        try:
+            status = q.submit(config, lambda ctx: fn(config, ctx=ctx), owner=_owner())
+        except jobs.QueueFull:
+            st.warning(f"The server's training queue is full ({MAX_QUEUED} waiting). Press the button again in a "
+                       "minute.", icon=":material/hourglass_disabled:")
+            return None
+    if status is None:
+        return None
+    if status.state is jobs.JobState.DONE:
+        return status.result
+    if status.state is jobs.JobState.FAILED:
+        st.error(f"The training failed: {status.error}", icon=":material/error:")
+        return None
+    if status.state is jobs.JobState.CANCELLED:
+        st.info("The training was stopped. Press the button to train again.", icon=":material/stop_circle:")
+        return None
+    _job_panel(config, what)
+    return None
+
+
+@st.fragment(run_every=POLL_S)
+def _job_panel(config: Hashable, what: str) -> None:
+    """The job's place in the queue or its progress, and Stop. Reruns the page once the result is in."""
+    q = queue()
+    status = q.status(config)
+    if status is None or status.finished:
+        st.rerun(scope="app")  # done (or stopped, failed): the page shows what became of it
+        return
+    if status.state is jobs.JobState.QUEUED:
+        ahead = status.position - 1
+        st.info(f"Waiting for a free trainer: {'you are next' if ahead == 0 else f'{ahead} ahead of you'} "
+                f"(place {status.position} in the queue; at most {MAX_TRAININGS} training at a time on this "
+                "server). Other pages stay usable.", icon=":material/hourglass_top:")
+    else:
+        pr = status.progress
+        frac = pr.done / pr.total if pr.total else 0.0
+        st.progress(frac, text=f"{what}: {pr.text or 'starting'}, step {pr.done:,} of {pr.total:,}"
+                    if pr.total else f"{what}: starting…")
+    if st.button("Stop", icon=":material/stop:", key=f"stop-{hash(config)}"):
+        q.cancel(config, owner=_owner())
+        st.rerun(scope="app")

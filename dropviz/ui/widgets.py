@@ -1,0 +1,127 @@
+"""URL-bound widgets. Widgets that define a view are bound to query parameters (``bind="query-params"``, the key
+is the parameter's name), so a shared link such as ``/standard?p=0.3&seed=7`` opens exactly that view.
+
+One rule for a bad link value, in :func:`_bad_link`: Streamlit ignores a value it cannot use; we say so on the
+page (what was ignored, what the parameter must be) and the widget shows the value in use (its default).
+URL-bound keys are the link's parameter names, so they stay short and stable; other widget keys are namespaced
+per page with :func:`page_key`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import streamlit as st
+
+# -- URL parameters ---------------------------------------------------------------------------------
+
+
+def _parse(raw: str, kind: type, lo: float, hi: float) -> Any:
+    value = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError
+    if not lo <= value <= hi:
+        raise ValueError
+    return value
+
+
+def _bad_link(key: str, requirement: str, ok: Callable[[str], bool]) -> bool:
+    """If the link gives ``key`` a value that ``ok`` rejects (or gives it twice), say so on the page."""
+    values = st.query_params.get_all(key)
+    if not values or (len(values) == 1 and ok(values[0])):
+        return False
+    shown = "&".join(f"{key}={v}" for v in values)[:80]
+    st.warning(f"Ignored the link's `{shown}`: `{key}` must be {requirement}", icon=":material/link_off:")
+    return True
+
+
+def _parses(raw: str, kind: type, lo: float, hi: float) -> bool:
+    try:
+        _parse(raw, kind, lo, hi)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
+    """Show a clear message for each URL parameter in ``spec`` (name -> (type, min, max)) that does not
+    parse or is out of range; the bound widget then falls back to its default."""
+    for name, (kind, lo, hi) in spec.items():
+        what = "a whole number" if kind is int else "a number"
+        _bad_link(name, f"{what} from {lo:,} to {hi:,}; the control below shows the value in use.",
+                  lambda raw, kind=kind, lo=lo, hi=hi: _parses(raw, kind, lo, hi))
+
+
+def p_slider(
+    label: str = "Drop probability p",
+    *,
+    key: str = "p",
+    default: float = 0.5,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    step: float = 0.05,
+    help: str | None = "DropViz's p is always the DROP probability (PyTorch/Keras convention).",
+) -> float:
+    """A probability slider bound to the URL (``?p=0.3``)."""
+    warn_bad_params({key: (float, lo, hi)})
+    return float(st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help))
+
+
+def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
+                 horizontal: bool = True) -> str:
+    """A choice that defines the view, bound to the URL under ``key`` (``?shape=circle``). An unknown value
+    in the link is reported and replaced by the default."""
+    _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__)
+    value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
+                     horizontal=horizontal)
+    return value if value in options else default
+
+
+def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | None = None):
+    """Any numeric slider that defines the view, bound to the URL under ``key``."""
+    warn_bad_params({key: (type(default), lo, hi)})
+    return st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help)
+
+
+def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
+           aliases: dict[str, str] | None = None) -> str:
+    """A segmented control over ``options`` bound to the URL (``?method=rnndrop``); an unknown value in the
+    link gets a clear message and the default. The options are their own labels (Streamlit writes a bound
+    widget's *label* into the URL, so ids make the shareable links). ``aliases`` maps old values still found in
+    shared links to today's (``?method=recurrent`` -> ``semeniuta``)."""
+    old = st.query_params.get(key)
+    if aliases and old in aliases and aliases[old] in options:
+        st.query_params[key] = aliases[old]
+    if _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__):
+        del st.query_params[key]
+    picked = st.segmented_control(label, options, default=default, required=True, key=key, bind="query-params",
+                                  help=help)
+    return picked if picked in options else default
+
+
+def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
+    """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
+    if _bad_link(key, "true or false. Showing the default instead.", lambda v: v.lower() in ("true", "false")):
+        del st.query_params[key]
+    return bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled))
+
+
+
+
+def page_key(name: str) -> str:
+    """A widget key namespaced by the running page (``images.animate``), for widgets that are not in the URL."""
+    from dropviz.ui.nav import current_page
+
+    spec = current_page()
+    return f"{spec.url_path}.{name}" if spec is not None else name
+
+
+def controls(*widgets: Callable[[], Any], widths: list[float] | None = None) -> list[Any]:
+    """One row of controls, side by side: each argument draws one widget and returns its value (e.g.
+    ``ui.p_slider`` or ``lambda: ui.bound_slider(...)``). Returns the values in order."""
+    values = []
+    for col, widget in zip(st.columns(widths or len(widgets)), widgets, strict=True):
+        with col:
+            values.append(widget())
+    return values

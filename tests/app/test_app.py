@@ -1,0 +1,189 @@
+"""Streamlit AppTest for every page: defaults, every slider at its min and max, the seed extremes,
+malformed URL parameters, and charts that really show data."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dropviz import claims, ui
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.app
+APP = os.path.join(ROOT, "app.py")
+TIMEOUT = 120  # heavy first runs (claims with millions of draws) on a 2-core CI machine
+PAGES = ui.all_pages()
+
+
+def open_page(path: str, query: dict[str, str] | None = None, seed: int | None = None) -> AppTest:
+    """Open ``path`` directly, as a shared link would (``/standard?p=0.3&seed=7``): the query parameters
+    reach its first run, which goes through app.py (page config, navigation, the sidebar's seed and device)
+    thanks to ``ui.app_shell``, exactly as on a real server."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in {**(query or {}), **({"seed": str(seed)} if seed is not None else {})}.items():
+        at.query_params[k] = v
+    if path != ui.HOME.path:
+        at.switch_page(path)
+    return at.run()
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def assert_clean(at: AppTest, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.message for e in at.exception]}"
+    assert not at.error, f"{where}: {[e.value for e in at.error]}"
+
+
+def _has_data(trace: dict) -> bool:
+    if str(trace.get("source", "")).startswith("data:image/"):  # an image trace carries its picture inline
+        return True
+    for key in ("x", "y", "z"):
+        v = trace.get(key)
+        if isinstance(v, dict) and v.get("bdata"):  # plotly's base64 typed arrays
+            return True
+        if isinstance(v, list) and len(v) > 0:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_page_renders_with_defaults(spec):
+    at = open_page(spec.path)
+    assert_clean(at, spec.path)
+    assert at.title, "every page has a title"
+    for fig in chart_specs(at):
+        assert fig["data"] and any(_has_data(t) for t in fig["data"]), "a chart with no data"
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_every_slider_at_min_and_max(spec):
+    at = open_page(spec.path)
+    sliders = [(s.key, type(s.value), s.min, s.max, s.value) for s in at.slider]
+    assert sliders, "every page has at least one slider"
+    for key, kind, lo, hi, default in sliders:
+        for v in (lo, hi):
+            at.slider(key=key).set_value(kind(v)).run()
+            assert_clean(at, f"{spec.path} {key}={v}")
+            assert chart_specs(at) or spec == ui.HOME
+        at.slider(key=key).set_value(default).run()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_pages_at_seed_extremes(spec):
+    """Through the URL on the first run, then through the sidebar widget on a rerun."""
+    for v in (0, ui.SEED_MAX):
+        at = open_page(spec.path, seed=v)
+        assert_clean(at, f"{spec.path} seed={v}")
+        assert at.number_input(key="seed").value == v
+    at.number_input(key="seed").set_value(0).run()
+    assert_clean(at, f"{spec.path} seed widget -> 0")
+    assert at.number_input(key="seed").value == 0 and at.title[0].value == open_page(spec.path).title[0].value
+
+
+@pytest.mark.fresh_server
+@pytest.mark.parametrize("spec", PAGES[1:3], ids=lambda s: s.url_path)
+def test_a_shared_link_as_the_first_visit_of_a_fresh_server(spec):
+    """The legacy runner starts the deep-linked page file; ``ui.app_shell`` reruns it through app.py, so the
+    page has its sidebar (seed from the link) and no "Page not found"."""
+    at = open_page(spec.path, {"p": "0.3"}, seed=7)
+    assert_clean(at, spec.path)
+    assert at.title[0].value == open_page(spec.path).title[0].value
+    assert at.number_input(key="seed").value == 7 and at.slider(key="p").value == pytest.approx(0.3)
+    assert [e for e in at.sidebar if getattr(e, "key", None) == "device"], "app.py's sidebar ran"
+
+
+def test_page_files_are_found_under_their_url_by_the_legacy_runner_and_enter_the_app_shell():
+    """The invariant ``ui.app_shell`` relies on: Streamlit's legacy runner derives a page's URL from its
+    file name (``10_standard.py`` -> ``standard``), which must equal the ``st.navigation`` url_path, and every
+    page calls ``ui.app_shell()`` before drawing anything."""
+    from pathlib import Path
+
+    from streamlit.source_util import page_icon_and_name
+
+    for spec in PAGES:
+        assert page_icon_and_name(Path(spec.path))[1] == spec.url_path, spec.path
+        body = Path(ROOT, spec.path).read_text()
+        first_call = next(line for line in body.splitlines() if line.startswith(("st.", "ui.")))
+        assert first_call == "ui.app_shell()", f"{spec.path} starts with {first_call!r}"
+
+
+def test_seed_changes_the_masks_and_same_seed_reproduces():
+    def first_heatmap(seed):
+        return chart_specs(open_page("pages/11_gaussian.py", seed=seed))[0]["data"][0]["z"]
+
+    assert first_heatmap(3) == first_heatmap(3)
+    assert first_heatmap(3) != first_heatmap(4)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"p": "banana"}, {"p": "7"}, {"p": "nan"}, {"p": ["0.2", "0.3"]}, {"p": "0.1", "iters": "100000"},
+     {"p": "0.1", "hidden": "-3"}],
+    ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()),
+)
+def test_malformed_url_parameters_get_a_clear_message(query):
+    at = open_page("pages/10_standard.py", query)
+    assert_clean(at, str(query))
+    bad = [k for k in query if not (k == "p" and query[k] == "0.1")]
+    warnings = " ".join(w.value for w in at.warning)
+    for k in bad:
+        assert f"`{k}=" in warnings, warnings
+    assert at.slider(key="p").value == (0.1 if query.get("p") == "0.1" else 0.5)
+
+
+def test_valid_url_parameters_open_that_view():
+    at = open_page("pages/12_dropconnect.py", {"p": "0.3", "inputs": "32", "outputs": "8"})
+    assert_clean(at, "shared link")
+    assert at.slider(key="p").value == pytest.approx(0.3)
+    z = chart_specs(at)[0]["data"][0]["z"]  # a base64 typed array with its shape
+    assert z["shape"].replace(" ", "") == "8,32"
+
+
+@pytest.mark.parametrize("spec", [p for p in PAGES if p.claims], ids=lambda s: s.url_path)
+def test_pages_show_the_claims_their_spec_declares_with_measured_values(spec):
+    """The ids come from the page's spec (declared once); a page that trains first shows them once trained."""
+    at = open_page(spec.path)
+    deadline = time.monotonic() + 300
+    text = ""
+    while time.monotonic() < deadline:
+        text = " ".join(m.value for m in at.markdown)
+        if all(f"`{cid}`" in text for cid in spec.claims):
+            break
+        time.sleep(1.0)
+        at.run()  # what the page's polling fragment does while a training runs
+    for cid in spec.claims:
+        assert f"`{cid}`" in text, cid
+        assert claims.get(cid).text in text
+    assert "PASS" in text and "FAIL" not in text
+    shown = set(re.findall(r"`([a-z]+\.[a-z_]+)`", text)) & set(claims.CLAIMS)
+    assert shown == set(spec.claims), "a page shows exactly the claims it declares"
+
+
+def test_every_claim_is_shown_on_some_page():
+    declared = [c for p in PAGES for c in p.claims]
+    assert sorted(declared) == sorted(claims.CLAIMS), "each claim declared by exactly one page"
+
+
+def test_home_gallery_lists_every_registered_method():
+    from dropviz import methods
+
+    at = open_page(ui.HOME.path)
+    text = " ".join(m.value for m in at.markdown)
+    for m in methods.METHODS:
+        assert m.name in text
+    assert len(at.get("image")) == len(methods.METHODS)
+
+
+@pytest.mark.parametrize("query", [{"seed": "-5"}, {"seed": "1e99"}, {"seed": "abc"}])
+def test_malformed_seed_in_url_gets_a_clear_message(query):
+    at = open_page(ui.HOME.path, query)
+    assert_clean(at, str(query))
+    assert any("`seed=" in w.value for w in at.warning)
+    assert at.number_input(key="seed").value == 0

@@ -1,0 +1,60 @@
+"""Tests of dropviz.figures.conv."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dropviz import imaging
+from dropviz.demos import conv as conv_demo
+
+
+def _arr(v):
+    return np.asarray(v, dtype=float)
+
+
+def test_conv_rows_are_labelled_and_dropped_cells_grey():
+    from dropviz.data import images
+    from dropviz.figures import conv as cfigs
+
+    d = conv_demo.image_demo(images.cat(), 0.5, 0)
+    tiles, captions = cfigs.method_row(d.views[0], d.filters)
+    assert len(tiles) == len(captions) == 9 and "Pixel dropout" in captions[0]
+    maps = tiles[1:]
+    grey = np.all(maps[0] == (0xE6, 0xE6, 0xE6), axis=-1)
+    assert np.array_equal(grey, d.views[0].maps_dropped_at[0])
+    assert captions[1:] == [f.name for f in imaging.FILTERS]
+
+
+def test_conv_animation_has_frames_and_controls():
+    from dropviz.data import images
+    from dropviz.figures import conv as cfigs
+
+    a = conv_demo.animation(images.cat(), 0.5, 0, n_frames=3)
+    fig = cfigs.animation_figure(a, images.cat().pixels)
+    assert len(fig.frames) == 3 and len(fig.frames[0].data) == len(a.methods)
+    assert fig.frames[0].data[0].source != fig.frames[1].data[0].source, "a fresh mask each iteration"
+    assert all(t.source.startswith("data:image/") for t in fig.data)
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("Play" in lbl for lbl in labels) and any("Pause" in lbl for lbl in labels)
+
+
+def test_maxpool_and_dropblock_figures_draw_their_numbers():
+    from dropviz.data import images
+    from dropviz.figures import conv as cfigs
+
+    d = conv_demo.maxpool_demo(images.cat(), 0.5, 0, n_mc=500)
+    grid = cfigs.maxpool_grid_figure(d)
+    assert np.allclose(_arr(grid.data[0].z), d.x) and len(grid.data[1].x) == int((~d.keep).sum())
+    rules = cfigs.maxpool_rules_figure(d)
+    assert np.allclose(_arr(rules.data[3].y), d.pwp_out.ravel())
+    b = conv_demo.dropblock_demo(images.cat(), 0.5, 0, n_curve=2)
+    rate = cfigs.dropblock_rate_figure(b)
+    assert np.allclose(_arr(rate.data[1].y), b.expected_grid)
+    m = conv_demo.maxdrop_demo(images.cat(), 1.0, 0, window=3)
+    fig = cfigs.maxdrop_figure(m, imaging.FILTERS)
+    markers = [t for t in fig.data if t.type == "scatter"]
+    assert len(markers) == 8 and sum("dropped" in t.hovertemplate for t in markers) == int(m.hit.sum()) == 8
+    assert len(fig.layout.shapes) == 8, "each dropped window outlined"
+    info = conv_demo.information_removed(images.cat(), 0.5, 0, n_draws=1)
+    bars = cfigs.information_figure(info)
+    assert np.allclose(_arr(bars.data[0].y), np.minimum(info.psnr_inpainted, 60))

@@ -1,0 +1,78 @@
+"""Tests of dropviz.figures.dense."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dropviz.demos import dense as dense_demo
+from dropviz.figures import dense as figs
+
+
+def _arr(v):
+    return np.asarray(v, dtype=float)
+
+
+def test_network_animation_frames_follow_the_masks():
+    anim = dense_demo.network_masks((5, 6, 6, 3), 0.2, 0.5, 9, seed=3)
+    fig = figs.network_figure(anim)
+    assert len(fig.frames) == 9
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("Play" in s for s in labels) and any("Pause" in s for s in labels)
+    assert len(fig.layout.sliders[0].steps) == 9
+    for f, frame in enumerate(fig.frames):
+        nodes = frame.data[1]
+        dropped = sum(s == "circle-x-open" for s in nodes.marker.symbol)
+        assert dropped == sum(int((~k[f]).sum()) for k in anim.keep)
+        assert "kept" in frame.layout.title.text
+    # the output layer is never dropped
+    assert all(k.all() for k in anim.keep[-1:])
+
+
+def test_network_masks_differ_between_iterations():
+    anim = dense_demo.network_masks((5, 8, 8, 3), 0.2, 0.5, 12, seed=0)
+    hidden = anim.keep[1]
+    assert len({tuple(r) for r in hidden}) > 1
+
+
+def test_train_test_figure_draws_the_demo_numbers():
+    tt = dense_demo.train_test(0.4, seed=2, n_masks=5000)
+    fig = figs.train_test_figure(tt)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert np.allclose(_arr(bars[2].y), tt.classic_test) and np.allclose(_arr(bars[5].y), tt.inverted_test)
+    assert np.allclose(tt.classic_test, 0.6 * tt.a)
+
+
+def test_unit_output_histogram_counts_every_mask():
+    uo = dense_demo.unit_output(0.5, seed=1, n_masks=3000)
+    fig = figs.unit_output_figure(uo)
+    assert _arr(fig.data[0].y).sum() == 3000
+    assert _arr(fig.data[1].x)[0] == pytest.approx(uo.no_dropout)
+
+
+def test_mask_pair_heatmaps_show_the_masks():
+    mp = dense_demo.mask_pair(0.3, seed=0, batch=4, units=6, n=10_000)
+    fig = figs.mask_pair_figure(mp)
+    assert np.allclose(_arr(fig.data[0].z), mp.bernoulli) and np.allclose(_arr(fig.data[1].z), mp.gaussian)
+    hist = figs.mask_histogram_figure(mp)
+    assert _arr(hist.data[0].y).sum() == pytest.approx(1.0) and _arr(hist.data[1].y).sum() == pytest.approx(1.0)
+
+
+def test_dropconnect_figures():
+    d = dense_demo.dropconnect_demo(0.5, seed=0, in_features=16, out_features=4, n_mc=2000, n_gauss=200)
+    fig = figs.dropconnect_masks_figure(d)
+    assert np.allclose(_arr(fig.data[0].z), d.dc_mask[0])
+    rows = _arr(fig.data[1].z)
+    assert all(len(set(r)) == 1 for r in rows)  # dropout masks whole rows
+    inf = figs.dropconnect_inference_figure(d)
+    names = [t.name.split(" (")[0] for t in inf.data]
+    assert names == ["Monte Carlo reference", "weight scaling", "Gaussian moment matching"]
+    assert f"{d.err_gaussian:.4f}" in inf.data[2].name
+
+
+def test_standout_figures():
+    d = dense_demo.standout_demo(1.0, 0.0, seed=0, n=20_000)
+    curves = figs.standout_curves_figure(d)
+    assert np.allclose(_arr(curves.data[0].y), 1 / (1 + np.exp(-d.z_grid)), atol=1e-6)
+    batch = figs.standout_batch_figure(d)
+    assert len(batch.data[1].x) == int((d.mask == 0).sum())
