@@ -139,6 +139,10 @@ class JobQueue(ABC):
         subscribed to a queued or running job of that key."""
 
     @abstractmethod
+    def owners(self, key: Hashable) -> frozenset[str]:
+        """Who is subscribed to the live (queued or running) job ``key``; empty if none."""
+
+    @abstractmethod
     def shutdown(self, wait: bool = True) -> None:
         """Stop accepting jobs, cancel queued and running ones, and (``wait``) wait for the workers to end."""
 

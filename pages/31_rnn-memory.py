@@ -36,10 +36,11 @@ if experiment is None:
     st.caption(f"{len(config.methods)} models × {steps:,} steps on {device.upper()}; at most "
                f"{ui.MAX_TRAININGS} training at a time on this server, results shared by every visitor.")
     label = f"Train these {ui.number_word(len(config.methods))} models"
-    pressed = not default and not ui.in_progress(config) and st.button(label, type="primary",
-                                                                       icon=":material/model_training:")
+    tried = ui.queue().status(config) is not None  # trained before and dropped, stopped, or failed
+    idle = not ui.in_progress(config)
+    pressed = idle and (not default or tried) and st.button(label, type="primary", icon=":material/model_training:")
     experiment = ui.train_job(train.run_experiment, config, start=pressed, auto=default, what="Training")
-    if experiment is None and not default and not ui.queue().status(config):
+    if experiment is None and idle and not tried and not default:
         st.info("These settings have not been trained yet. Press **Train** (the default settings are "
                 "trained once and shown to everyone at once).", icon=":material/info:")
 if experiment is not None:

@@ -57,7 +57,10 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
     if done is not None:
         return done
     status = q.status(config)
-    if (start and (status is None or status.finished)) or (auto and status is None):
+    waiting = status is not None and not status.finished
+    # A press, a page's first-ever default, or a session that wants a job already on the queue (it joins as an
+    # owner, so one session's Stop does not end a training another session still waits for).
+    if (start and (status is None or status.finished)) or (auto and status is None) or ((start or auto) and waiting):
         try:
             status = q.submit(config, lambda ctx: fn(config, ctx=ctx), owner=_owner())
         except jobs.QueueFull:
@@ -96,6 +99,9 @@ def _job_panel(config: Hashable, what: str) -> None:
         frac = pr.done / pr.total if pr.total else 0.0
         st.progress(frac, text=f"{what}: {pr.text or 'starting'}, step {pr.done:,} of {pr.total:,}"
                     if pr.total else f"{what}: starting…")
-    if st.button("Stop", icon=":material/stop:", key=f"stop-{hash(config)}"):
+    if _owner() not in q.owners(config):
+        st.caption("Another session started this training; its result will be shown here too.")
+    elif st.button("Stop", icon=":material/stop:", key=f"stop-{hash(config)}",
+                   help="Ends the training within one step (if no other session is waiting for it too)."):
         q.cancel(config, owner=_owner())
         st.rerun(scope="app")
