@@ -3,8 +3,8 @@ the global controls every page shares (seed, device)."""
 
 from __future__ import annotations
 
-import inspect
 import os
+import sys
 from dataclasses import dataclass
 
 import streamlit as st
@@ -64,15 +64,17 @@ def sections() -> dict[str, tuple[PageSpec, ...]]:
 
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_BY_FILE = {os.path.join(_ROOT, p.path): p for p in PAGES}
 
 
 def current_page() -> PageSpec | None:
     """The spec of the page file whose code is running (found on the call stack), or None outside a page."""
-    by_path = {os.path.join(_ROOT, p.path): p for p in PAGES}
-    for frame in inspect.stack(context=0):
-        spec = by_path.get(os.path.abspath(frame.filename))
+    frame = sys._getframe(1)  # walk the frames directly: inspect.stack() would read every source file
+    while frame is not None:
+        spec = _BY_FILE.get(os.path.abspath(frame.f_code.co_filename))
         if spec is not None:
             return spec
+        frame = frame.f_back
     return None
 
 
