@@ -21,7 +21,12 @@ SCRIPT = textwrap.dedent("""
 
     import torch
 
+    import importlib.util
+
     import dropviz.layers, dropviz.masks, dropviz.methods, dropviz.train, dropviz.jobs
+    import dropviz.demos.dense, dropviz.demos.recurrent
+    for sub in ("demos.conv", "figures.theme", "claims", "bench", "ui", "data.images", "imaging"):
+        assert importlib.util.find_spec("dropviz." + sub) is not None, sub  # every subpackage ships
     from dropviz.layers import DropBlock2d, DropoutLSTM, MaskedLSTM
     from dropviz.masks import variational_schedule
 
