@@ -91,7 +91,9 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
         range=[-0.4, len(names) - 0.6],
     )
     fig.update_yaxes(visible=False)
-    add_play_controls(fig, n_frames, frame_ms=frame_ms)
+    # redraw: without it plotly.js moves the markers but leaves the title of frame 1 on screen (the frames'
+    # layout reaches fig.layout, not the drawn SVG), so the title would contradict the picture.
+    add_play_controls(fig, n_frames, frame_ms=frame_ms, redraw=True)
     fig.update_layout(margin=dict(b=110))
     return fig
 

@@ -131,7 +131,8 @@ def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, red
                       prefix: str = "iteration ", y: float = -0.1, first_label: int = 1) -> go.Figure:
     """▶ Play / ❚❚ Pause buttons and a slider for a figure whose frames are named "0", "1", …; the slider's
     labels count from ``first_label`` (1 for iterations, 0 for time steps). ``redraw=True`` is needed when
-    frames carry heatmaps or images: plotly.js drops them from a frame drawn without a full redraw."""
+    frames carry heatmaps or images (plotly.js drops them from a frame drawn without a full redraw) or their
+    own title (without a redraw the screen keeps the first frame's title)."""
     play = dict(frame=dict(duration=frame_ms, redraw=redraw), fromcurrent=True, transition=dict(duration=0))
     fig.update_layout(
         updatemenus=[

@@ -232,6 +232,9 @@ def _play(pg, plot) -> int:
     return step
 
 
+_DRAWN_TITLE = "e => Array.from(e.querySelectorAll('.gtitle')).map(t => t.textContent).join(' ')"  # the SVG
+
+
 def test_network_animation_plays_and_pauses(server, page):
     page.goto(f"{server}/standard")
     settle(page)
@@ -239,12 +242,44 @@ def test_network_animation_plays_and_pauses(server, page):
     assert plot.evaluate("e => e.layout.title.text").startswith("Iteration 1:")
     step = _play(page, plot)
     assert step >= 1, "the animation did not advance"
-    assert plot.evaluate("e => e.layout.title.text").startswith(f"Iteration {step + 1}:")
     _click_center(page, plot.locator(".updatemenu-button").nth(1))  # ❚❚ Pause
     page.wait_for_timeout(300)
     paused = plot.evaluate("e => e.layout.sliders[0].active")
+    assert plot.evaluate(_DRAWN_TITLE).startswith(f"Iteration {paused + 1}:"), "the drawn title follows the frame"
     page.wait_for_timeout(2000)
     assert plot.evaluate("e => e.layout.sliders[0].active") == paused, "pause did not stop the animation"
+
+
+def _drag_slider_to(pg, plot, step: int) -> None:
+    """Click the animation slider's rail where ``step`` (0-based) sits, as a reader dragging it would."""
+    n = plot.evaluate("e => e.layout.sliders[0].steps.length")
+    rail = plot.locator(".slider-rail-rect").first
+    rail.scroll_into_view_if_needed()
+    box = rail.bounding_box()
+    pg.mouse.click(box["x"] + 4 + (box["width"] - 8) * step / (n - 1), box["y"] + box["height"] / 2)
+    pg.wait_for_timeout(800)
+
+
+def test_network_animation_title_on_screen_follows_the_frame(server, page):
+    """The title drawn on the chart (not just its layout object) names the frame shown, at two frames, and its
+    counts are those of the units drawn (issue 14, item 1: it stayed "Iteration 1: …" while the units changed)."""
+    page.goto(f"{server}/standard?seed=0&iters=12")
+    settle(page)
+    plot = page.locator(".js-plotly-plot").first
+    seen = []
+    for step in (11, 4):
+        _drag_slider_to(page, plot, step)
+        assert plot.evaluate("e => e.layout.sliders[0].active") == step
+        title = plot.evaluate(_DRAWN_TITLE)
+        assert title.startswith(f"Iteration {step + 1}:"), title
+        symbols = plot.evaluate("e => e.data[2].marker.symbol")  # the units drawn now (output layer last)
+        kept = [s == "circle" for s in symbols]
+        n_in = 5
+        hidden = kept[n_in:-3]
+        assert f"{sum(kept[:n_in])}/{n_in} inputs, {sum(hidden)}/{len(hidden)} hidden units kept" in title, title
+        seen.append(title)
+    assert seen[0] != seen[1]
+    screenshot(page, "standard-network-frame-5")
 
 
 # -- the convolutional pages: uploads and the image animation ---------------------------------------

@@ -76,3 +76,20 @@ def test_standout_figures():
     assert np.allclose(_arr(curves.data[0].y), 1 / (1 + np.exp(-d.z_grid)), atol=1e-6)
     batch = figs.standout_batch_figure(d)
     assert len(batch.data[1].x) == int((d.mask == 0).sum())
+
+
+def test_network_animation_every_frame_carries_its_own_title():
+    """Each frame's layout holds the title for that frame's mask, and the controls redraw it: without a redraw
+    plotly.js keeps frame 1's title on screen while the units change (issue 14, item 1)."""
+    anim = dense_demo.network_masks((5, 7, 7, 3), 0.2, 0.5, 12, seed=0)
+    fig = figs.network_figure(anim)
+    titles = [frame.layout.title.text for frame in fig.frames]
+    for f, title in enumerate(titles):
+        inputs = int(anim.keep[0][f].sum())
+        hidden = int(sum(k[f].sum() for k in anim.keep[1:-1]))
+        assert title == f"Iteration {f + 1}: {inputs}/5 inputs, {hidden}/14 hidden units kept"
+    assert len(set(titles)) == len(titles), "every iteration names itself"
+    assert fig.layout.title.text == titles[0]
+    play = fig.layout.updatemenus[0].buttons[0].args[1]
+    assert play["frame"]["redraw"] is True
+    assert all(step.args[1]["frame"]["redraw"] is True for step in fig.layout.sliders[0].steps)
