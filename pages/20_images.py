@@ -50,7 +50,9 @@ for tiles, captions in [figs.clean_row(demo), *(figs.method_row(v, demo.filters)
     left.image(tiles[0], caption=captions[0], width="stretch", output_format="JPEG")
     right.image(tiles[1:], caption=captions[1:], width=TILE)
 st.caption("Feature maps: Viridis, each on the scale of its clean map; **light grey = dropped**. Pictures show the "
-           "kept values without the 1/(1−p) rescale, so brightness stays comparable. "
+           "kept values without the 1/(1−p) rescale, so brightness stays comparable; there a dropped value is a colour "
+           "channel set to 0, so **a pixel that lost one or two of its channels takes a colour cast** (lost blue: "
+           "yellow, lost green: magenta, lost red: green-blue) and only a pixel that lost all three is black. "
            + " · ".join(f"**{f.name}**: {f.detects}" for f in demo.filters))
 
 

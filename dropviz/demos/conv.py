@@ -90,6 +90,7 @@ class MethodView:
     maps: np.ndarray  # (8, h, w) uint8 levels of the masked maps (pooled for maxpool)
     maps_dropped_at: np.ndarray  # (8, h, w) bool, True where dropped (all False for maxpool: see its caption)
     maps_dropped: float
+    image_channel_dropped: tuple[float, ...] = ()  # per colour channel (R, G, B): fraction of its values dropped
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def image_demo(image: WorkingImage, p: float, seed: int, settings: Settings = Se
             maps=_levels(maps, top),
             maps_dropped_at=dropped_at.cpu().numpy(),
             maps_dropped=float((~on_fm.keep).float().mean()),
+            image_channel_dropped=tuple(float(v) for v in (~on_x.keep[0]).float().mean(dim=(1, 2))),
         ))
     return ImageDemo(p, image.pixels, _levels(fm[0], top), FILTERS, tuple(views))
 

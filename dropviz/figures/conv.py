@@ -25,11 +25,36 @@ def map_tiles(levels: np.ndarray, dropped: np.ndarray | None = None) -> list[np.
     return [colour_levels(levels[c], None if dropped is None else dropped[c]) for c in range(levels.shape[0])]
 
 
+COLOUR_CHANNELS = ("red", "green", "blue")
+
+
+def _and(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _why(view: MethodView) -> str:
+    """Why this draw's dropped fraction is far from p, for the methods whose unit is a whole channel or a
+    channel's maximum; read from the draw itself (which colour channels lost values)."""
+    hit = [name for name, f in zip(COLOUR_CHANNELS, view.image_channel_dropped, strict=False) if f > 0]
+    n = len(view.image_channel_dropped)
+    if view.method == "spatial":
+        which = f"the {_and(hit)} channel{'s' if len(hit) > 1 else ''}" if hit else "no channel"
+        steps = ", ".join(percent(k / n) for k in range(n)) + f" or {percent(1.0)}"
+        return (f": this draw dropped {which} ({len(hit)} of {n}). Each colour channel is one draw with "
+                f"probability p, so one picture can only lose {steps} of its values; p is the average over draws")
+    if view.method == "maxdrop":
+        which = f"the {_and(hit)} channel{'s' if len(hit) > 1 else ''}" if hit else "no channel"
+        return (f": it removes only each channel's maximum (and the window around it), each with probability p; "
+                f"in this draw {which} lost {'their maxima' if len(hit) > 1 else 'its maximum'}, "
+                "and every other value is kept")
+    return ""
+
+
 def method_row(view: MethodView, filters) -> tuple[list[np.ndarray], list[str]]:
     """One row of the side-by-side grid: the masked image, then its masked feature maps, with captions."""
     pooled = not methods.get(view.method).keeps_resolution
     tiles = [view.image, *map_tiles(view.maps, None if pooled else view.maps_dropped_at)]
-    what = "pooled output, half size" if pooled else f"{percent(view.image_dropped)} of values dropped"
+    what = "pooled output, half size" if pooled else f"{percent(view.image_dropped)} of values dropped{_why(view)}"
     captions = [f"{label(view.method)}: {what}", *(f.name for f in filters)]
     return tiles, captions
 

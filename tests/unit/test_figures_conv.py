@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dropviz import imaging
 from dropviz.demos import conv as conv_demo
@@ -58,3 +59,26 @@ def test_maxpool_and_dropblock_figures_draw_their_numbers():
     info = conv_demo.information_removed(images.cat(), 0.5, 0, n_draws=1)
     bars = cfigs.information_figure(info)
     assert np.allclose(_arr(bars.data[0].y), np.minimum(info.psnr_inpainted, 60))
+
+
+@pytest.mark.parametrize("p, seed", [(0.3, 0), (0.3, 1), (0.9, 3)])
+def test_conv_captions_say_why_spatial_and_maxdrop_are_far_from_p(p, seed):
+    """The SpatialDropout and Max-Drop captions name the colour channels this draw hit, read against the
+    picture shown (issue 14, item 2): a whole channel is black in SpatialDropout's picture, and only the
+    channels Max-Drop names lost any value."""
+    from dropviz.data import images
+    from dropviz.figures import conv as cfigs
+
+    d = conv_demo.image_demo(images.cat(), p, seed)
+    clean = d.original.astype(int)
+    views = {v.method: v for v in d.views}
+    spatial = cfigs.method_row(views["spatial"], d.filters)[1][0]
+    gone = [c for c, name in enumerate(cfigs.COLOUR_CHANNELS) if not views["spatial"].image[..., c].any()]
+    named = [c for c, name in enumerate(cfigs.COLOUR_CHANNELS) if name in spatial.split(":")[2].split(".")[0]]
+    assert named == gone, spatial
+    assert f"({len(gone)} of 3)" in spatial and "one draw" in spatial
+    maxdrop = cfigs.method_row(views["maxdrop"], d.filters)[1][0]
+    lost = [c for c in range(3) if (views["maxdrop"].image[..., c].astype(int) < clean[..., c]).any()]
+    named = [c for c, name in enumerate(cfigs.COLOUR_CHANNELS) if name in maxdrop.split(";")[1]]
+    assert named == lost, maxdrop
+    assert "maximum" in maxdrop
