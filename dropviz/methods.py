@@ -56,7 +56,8 @@ class Method:
     test_time: str  # what happens at inference
     p_in_paper: str  # what the paper calls p (DropViz's p is always the drop probability)
     page: str  # the page file that shows it, relative to the repository root
-    thumbnail: Callable[[float, int], np.ndarray]  # (p, seed) -> 2-D masked input for the gallery
+    thumbnail: Callable[[float, int], np.ndarray]  # (p, seed) -> masked input for the gallery: 2-D, or an
+    # (h, w, 3) colour picture in [0, 1]; gallery_caption says what one draw of it shows
     label: str  # short name for legends, selectors and metrics
     colour: str  # its colour in every figure (Okabe-Ito)
     mask: Callable[..., object]  # the pure mask function (returns the mask; see dropviz.masks)
@@ -101,15 +102,16 @@ def _thumb_standout(p: float, seed: int) -> np.ndarray:
     return (x * keep).numpy()
 
 
-# -- conv thumbnails: the cat's R, G, B channels (16 × 16 each, strictly positive) side by side ------------
+# -- conv thumbnails: the cat in colour (96 × 64, strictly positive), kept values without the rescale ----------
+
+GALLERY_SETTINGS = layers.Settings(block_size=5, maxdrop_window=5)  # sized to the 96-pixel picture
 
 
 def _conv_thumb(method: str, p: float, seed: int) -> np.ndarray:
-    x = data.gallery_image()  # (1, 3, 16, 16)
-    s = layers.Settings(block_size=3, maxdrop_window=3)
-    applied = get(method).apply(x, masks.check_p(p), s, masks.make_generator(seed))
-    out = applied.out if method == "maxpool" else x * applied.keep  # kept values, without the rescale
-    return torch.cat(list(out[0]), dim=1).numpy()  # (h, 3·w)
+    x = data.gallery_image()  # (1, 3, h, w)
+    applied = get(method).apply(x, masks.check_p(p), GALLERY_SETTINGS, masks.make_generator(seed))
+    out = x * applied.keep if get(method).keeps_resolution else applied.out  # kept values, without the rescale
+    return out[0].permute(1, 2, 0).numpy()  # (h, w, 3): a dropped value is a colour channel at 0
 
 
 def _thumb(method: str) -> Callable[[float, int], np.ndarray]:
@@ -230,6 +232,58 @@ def _embedding_layer(p: float, *, generator=None) -> nn.Module:
     return layers.EmbeddingDropout(VOCAB, PROBE_SHAPE["recurrent"][-1], p, generator=generator)
 
 
+# -- what a thumbnail shows: read from the thumbnail itself, so the card's caption is about this draw ---------
+
+_CHANNELS = ("red", "green", "blue")
+
+
+def _and(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def gallery_caption(method_id: str, values: np.ndarray) -> str:
+    """One line on what the thumbnail ``values`` (from ``get(method_id).thumbnail``) shows: which channels this
+    draw dropped, how much, where. Read from the thumbnail's zeros, which are exactly its dropped values (the
+    gallery inputs are strictly positive)."""
+    a = np.asarray(values)
+    zero = a == 0
+    if a.ndim == 3:  # the cat in colour, (h, w, 3)
+        frac = zero.reshape(-1, a.shape[-1]).mean(axis=0)  # per colour channel
+        if method_id == "spatial":
+            gone = [c for c, f in zip(_CHANNELS, frac, strict=True) if f == 1]
+            kept = [c for c, f in zip(_CHANNELS, frac, strict=True) if f < 1]
+            if not gone:
+                return "This draw dropped no channel: the cat keeps all its colours."
+            if not kept:
+                return "This draw dropped all three channels: nothing is left."
+            return (f"This draw dropped the {_and(gone)} channel{'s' if len(gone) > 1 else ''} "
+                    f"({len(gone)} of 3): only the cat's {_and(kept)} is left.")
+        if method_id == "maxdrop":
+            hit = [c for c, f in zip(_CHANNELS, frac, strict=True) if f > 0]
+            k = GALLERY_SETTINGS.maxdrop_window
+            if not hit:
+                return "This draw: no channel lost its maximum, so the picture is unchanged."
+            return (f"This draw: the {_and(hit)} channel{'s' if len(hit) > 1 else ''} lost "
+                    f"{'their maxima' if len(hit) > 1 else 'its maximum'} (the {k}×{k} patch around it); "
+                    "every other value is kept.")
+        if method_id == "cutout":
+            return f"This draw: the hole blacks out {zero.all(axis=-1).mean():.0%} of the picture."
+        if method_id == "maxpool":
+            return (f"Pooled output (half size): {zero.mean():.0%} of its values are 0, where every value of a "
+                    "pooling window was dropped.")
+        how = (f"in {GALLERY_SETTINGS.block_size}×{GALLERY_SETTINGS.block_size} blocks drawn per colour channel"
+               if method_id == "dropblock" else "each colour of each pixel on its own")
+        return (f"This draw dropped {zero.mean():.0%} of the values, {how}: a colour cast where a pixel lost "
+                "one or two colours, black where it lost all three.")
+    if zero.any():
+        return f"This draw dropped {zero.mean():.0%} of the cells (light grey)."
+    negative = (a < 0).mean()
+    if negative > 0:
+        return (f"This draw dropped nothing; {negative:.0%} of the cells got negative noise and flipped sign "
+                "(drawn in the darkest colour).")
+    return "This draw dropped nothing."
+
+
 _GAL = Paper(
     "Y. Gal, Z. Ghahramani",
     2016,
@@ -344,7 +398,7 @@ METHODS: tuple[Method, ...] = (
             "CVPR 2015",
             "https://arxiv.org/abs/1411.4280",
         ),
-        summary="Drop whole channels (feature maps): on the cat, the whole red channel at once.",
+        summary="Drop whole channels (feature maps): on a colour picture, all of its red, green or blue at once.",
         masks="whole feature maps (channels)",
         shared_axes="height and width: one draw per (example, channel), mask (B, C, 1, 1)",
         test_time="inverted: identity (the original Torch7 layer multiplied by 1-p at test instead)",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dropviz import methods, ui
-from dropviz.figures.theme import to_image
+from dropviz.figures.theme import thumbnail_image
 
 ui.app_shell()
 
@@ -19,8 +19,9 @@ st.markdown(
 GALLERY_INPUT = {
     "dense": "Each thumbnail is the same positive 8 × 16 input (examples × units) after the method's mask: "
     "light grey cells were dropped. Standout ignores p: its keep probability comes from each unit's own drive.",
-    "conv": "Each thumbnail is the cat's red, green and blue channels (16 × 16 each, side by side) after the "
-    "method. Max-pooling dropout shows its pooled output (8 × 8 per channel).",
+    "conv": "Each thumbnail is the cat after the method, kept values without the rescale: a dropped value is a "
+    "colour channel set to 0, so a pixel that lost one or two colours takes a colour cast and one that lost all "
+    "three is black. Max-pooling dropout shows its pooled output (half the size).",
     "recurrent": "Recurrent thumbnails are units × time steps of one sequence (embedding dropout: sequences × "
     "tokens), so a mask reused over time shows as a stripe.",
 }
@@ -38,6 +39,8 @@ for family in methods.FAMILIES:
     for i, m in enumerate(members):
         with cols[i % 4].container(border=True):
             st.markdown(f"**{m.name}**")
-            st.image(to_image(ui.compute(m.thumbnail, p=p, seed=seed), vmax=3.5, cell=14), width="stretch")
+            shown = ui.compute(m.thumbnail, p=p, seed=seed)
+            st.image(thumbnail_image(shown), width="stretch")
+            st.caption(methods.gallery_caption(m.id, shown))
             st.caption(m.summary)
             st.page_link(m.page, label="Open the page", icon=":material/arrow_forward:")

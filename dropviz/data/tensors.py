@@ -39,13 +39,12 @@ def gallery_input(seed: int, batch: int = 8, units: int = 16) -> torch.Tensor:
     return 0.3 + torch.randn(batch, units, generator=g).abs()
 
 
-def gallery_image() -> torch.Tensor:
-    """The home-page gallery input of the conv methods: the cat's R, G, B channels, a 16 × 16 centre crop
-    each, mapped to 0.3 … 3.0 (strictly positive, so every zero in a thumbnail is a dropped value). (1, 3, 16, 16)."""
+def gallery_image(width: int = 96) -> torch.Tensor:
+    """The home-page gallery input of the conv methods: the whole cat in colour, downscaled to ``width`` pixels
+    wide (96 × 64 by default, big enough to recognise), mapped to 0.04 … 1 (strictly positive, so every zero in a
+    thumbnail is a dropped value). (1, 3, h, width)."""
     from dropviz.data import images  # Pillow: loaded only when the cat is needed
 
-    x = images.cat().tensor()  # (1, 3, H, W)
+    x = images.cat().tensor()  # (1, 3, H, W) in [0, 1]
     h, w = x.shape[-2:]
-    side = min(h, w)
-    crop = x[..., (h - side) // 2 : (h + side) // 2, (w - side) // 2 : (w + side) // 2]
-    return 0.3 + 2.7 * F.adaptive_avg_pool2d(crop, 16)
+    return 0.04 + 0.96 * F.adaptive_avg_pool2d(x, (max(1, round(h * width / w)), width))

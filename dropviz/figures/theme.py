@@ -96,6 +96,16 @@ def to_image(
     return Image.fromarray(rgb, "RGB")
 
 
+def thumbnail_image(values: np.ndarray) -> Image.Image:
+    """A gallery thumbnail as a picture: a 2-D masked input as :func:`to_image` (dropped cells light grey), or an
+    (h, w, 3) colour picture in [0, 1] as it is (a dropped value is a colour channel at 0), enlarged ×3."""
+    a = np.asarray(values, dtype=np.float64)
+    if a.ndim == 2:
+        return to_image(a, vmax=3.5, cell=14)
+    rgb = np.round(np.clip(a, 0, 1) * 255).astype(np.uint8).repeat(3, axis=0).repeat(3, axis=1)
+    return Image.fromarray(rgb, "RGB")
+
+
 @lru_cache(maxsize=1)
 def _lut() -> np.ndarray:
     """(256, 3) uint8: the MASK_SCALE (Viridis) colours."""

@@ -181,6 +181,23 @@ def test_home_gallery_lists_every_registered_method():
     assert len(at.get("image")) == len(methods.METHODS)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_home_gallery_spatial_card_says_which_channels_its_mask_dropped(seed):
+    """The SpatialDropout card's caption is about the draw its thumbnail shows: the channels named are those
+    its mask (drawn here independently, same seed) dropped; the seeds give two, none, and another two."""
+    from dropviz import data, masks, methods
+
+    at = open_page(ui.HOME.path, seed=seed)
+    captions = [c.value for c in at.caption]
+    thumbnail = methods.get("spatial").thumbnail(0.5, seed)
+    shown = methods.gallery_caption("spatial", thumbnail)
+    assert shown in captions
+    mask = masks.spatial_mask(data.gallery_image().shape, 0.5, generator=masks.make_generator(seed))[0, :, 0, 0]
+    dropped = [c for c, m in zip(("red", "green", "blue"), mask, strict=True) if m == 0]
+    assert [c for c in ("red", "green", "blue") if c in shown.split(":")[0]] == dropped, shown
+    assert "the whole red channel" not in " ".join(captions)
+
+
 @pytest.mark.parametrize("query", [{"seed": "-5"}, {"seed": "1e99"}, {"seed": "abc"}])
 def test_malformed_seed_in_url_gets_a_clear_message(query):
     at = open_page(ui.HOME.path, query)
