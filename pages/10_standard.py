@@ -41,6 +41,8 @@ network_panel()
 st.subheader("2 · Train vs test: classic and inverted dropout")
 tt = ui.compute(dense_demo.train_test, p=p, seed=seed, device=device)
 ui.plot(figs.train_test_figure(tt), key="train_test")
+st.caption("Both panels share one y-scale. At large p an inverted training pass holds a/(1−p), far above the "
+           "rest: such a bar is cut at the top and labelled with its value (↑).")
 st.markdown(
     "Classic dropout (Srivastava et al.) trains on the unscaled masked activations and multiplies by 1 − p at "
     "test time; inverted dropout divides the survivors by 1 − p during training and leaves test time alone. "

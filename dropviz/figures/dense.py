@@ -98,11 +98,17 @@ def network_figure(anim: NetworkAnimation, *, frame_ms: int = 900) -> go.Figure:
     return fig
 
 
+SPIKE_CAP = 2.5  # the y-axis shows up to this many times the largest activation, mean or test output
+
+
 def train_test_figure(tt: TrainTest) -> go.Figure:
-    """Classic beside inverted: one training pass, the mean of many passes, and the test-time output."""
+    """Classic beside inverted: one training pass, the mean of many passes, and the test-time output, on ONE
+    y-scale so the two forms compare at a glance. At large p an inverted training pass holds a/(1−p), up to
+    1/(1−p) times the rest: the axis stops at SPIKE_CAP times the other bars and each cut bar is labelled
+    with its value, so those spikes do not flatten everything else."""
     units = [f"u{i}" for i in range(tt.a.size)]
     fig = make_subplots(
-        rows=1, cols=2, shared_yaxes=False, horizontal_spacing=0.08,
+        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
         subplot_titles=("Classic: no scaling in training, ×(1−p) at test",
                         "Inverted: ÷(1−p) in training, identity at test"),
     )
@@ -124,6 +130,17 @@ def train_test_figure(tt: TrainTest) -> go.Figure:
     style(fig, height=430, legend_below=True)
     fig.update_layout(barmode="group", bargap=0.25, margin=dict(t=40, b=80))
     fig.update_annotations(font_size=14)
+    rest = max(float(np.max(v)) for v in (tt.a, tt.classic_train, tt.classic_mean, tt.inverted_mean,
+                                           tt.classic_test, tt.inverted_test))
+    cap = SPIKE_CAP * rest
+    top = max(float(tt.inverted_train.max()), rest)
+    if top > cap:
+        for i, v in enumerate(tt.inverted_train):  # the one-pass bar sits left in its group of three
+            if v > cap:
+                fig.add_annotation(x=i - 0.25, y=cap, text=f"↑{v:.1f}", showarrow=False, yanchor="bottom",
+                                   font=dict(size=12, color=pal.INK), bgcolor="white", xref="x2", yref="y2")
+        top = cap
+    fig.update_yaxes(range=[0, 1.08 * top if top > 0 else 1], matches="y")
     return fig
 
 

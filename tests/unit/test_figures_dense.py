@@ -93,3 +93,23 @@ def test_network_animation_every_frame_carries_its_own_title():
     play = fig.layout.updatemenus[0].buttons[0].args[1]
     assert play["frame"]["redraw"] is True
     assert all(step.args[1]["frame"]["redraw"] is True for step in fig.layout.sliders[0].steps)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.5, 0.9, 1.0])
+def test_train_test_bars_share_one_y_scale(p):
+    """Classic and inverted are drawn on one y-scale (issue 14, item 4); at large p the inverted training
+    spikes a/(1−p) are cut at the top and labelled with their value instead of flattening the other bars."""
+    tt = dense_demo.train_test(p, seed=0, n_masks=2000)
+    fig = figs.train_test_figure(tt)
+    y1, y2 = fig.layout.yaxis, fig.layout.yaxis2
+    assert y2.matches == "y" and tuple(y1.range) == tuple(y2.range) and y1.range[0] == 0
+    top = y1.range[1]
+    bars = [t for t in fig.data if t.type == "bar"]
+    spikes = _arr(bars[3].y)  # the inverted panel's one training pass
+    others = np.concatenate([_arr(b.y) for i, b in enumerate(bars) if i != 3] + [tt.a])
+    assert others.max() <= top, "every other bar fits the scale"
+    cut = [a.text for a in fig.layout.annotations if a.text.startswith("↑")]
+    assert cut == [f"↑{v:.1f}" for v in spikes if v > figs.SPIKE_CAP * others.max()]
+    assert all(v <= top for v in spikes if v <= figs.SPIKE_CAP * others.max()), "an uncut bar is drawn whole"
+    if p == 0.9:
+        assert cut and top < spikes.max(), "at p = 0.9 the spikes would flatten the rest"
