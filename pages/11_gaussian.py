@@ -24,6 +24,12 @@ p, rows, cols = ui.controls(
 mp = ui.compute(dense_demo.mask_pair, p=p, seed=seed, batch=rows, units=cols, device=device)
 st.subheader("The two masks, same shape, same p, same seed")
 ui.plot(figs.mask_pair_figure(mp), key="masks")
+if mp.gaussian_negative > 0:
+    st.info(f"**Gaussian dropout can flip a value's sign.** At p = {p:g} the mask has standard deviation "
+            f"{masks.gaussian_std(p):.3g}, so {mp.gaussian_negative:.1%} of its {mp.n:,} draws are below 0 "
+            f"(theory: P(N(1, σ²) < 0) = {mp.theory_negative:.1%}). Each such value turns a positive x negative "
+            "(red in the mask, orange in x ⊙ mask). A Bernoulli mask only keeps or zeroes: it never flips a sign.",
+            icon=":material/swap_vert:")
 
 st.subheader("Distribution of mask values")
 left, right = st.columns([3, 2])

@@ -4,6 +4,7 @@ numpy arrays in small frozen dataclasses. Pages cache them; figures draw them; c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -139,6 +140,8 @@ class MaskPair:
     theory_var: float  # p / (1 - p); inf at p = 1
     bernoulli_sample: np.ndarray  # a subsample of the large draws, for histograms
     gaussian_sample: np.ndarray
+    gaussian_negative: float = 0.0  # fraction of the n Gaussian draws below 0: they flip the sign of x
+    theory_negative: float = 0.0  # P(N(1, σ²) < 0) = Φ(−1/σ) for 0 < p < 1 (at p = 1 the layer is dropped: 0)
 
 
 @lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
@@ -168,6 +171,8 @@ def mask_pair(
         theory_var=masks.gaussian_std(p) ** 2,
         bernoulli_sample=_np(big_b[:k]).astype(np.float32),
         gaussian_sample=_np(big_g[:k]).astype(np.float32),
+        gaussian_negative=float((big_g < 0).double().mean()),
+        theory_negative=0.5 * math.erfc(1.0 / (masks.gaussian_std(p) * math.sqrt(2))) if 0 < p < 1 else 0.0,
     )
 
 

@@ -165,28 +165,39 @@ def unit_output_figure(uo: UnitOutput) -> go.Figure:
 
 
 def mask_pair_figure(mp: MaskPair) -> go.Figure:
-    """The two masks (top) and the activations they produce (bottom), one shared colour scale per row."""
+    """One row per mask, read as an equation: the input x, the mask, and x ⊙ mask. The masks share one
+    diverging scale (below 0 = red), the products another (below 0 = orange): a Gaussian mask value below 0
+    flips the sign of x. x has its own scale (it is all positive), so that it is not washed out."""
+    neg = int((mp.gaussian < 0).sum())
     fig = make_subplots(
-        rows=2, cols=2, vertical_spacing=0.14, horizontal_spacing=0.06,
-        subplot_titles=("Bernoulli mask (0 or 1/(1−p))", "Gaussian mask N(1, p/(1−p))",
-                        "x ⊙ Bernoulli mask", "x ⊙ Gaussian mask"),
+        rows=2, cols=3, vertical_spacing=0.2, horizontal_spacing=0.05,
+        subplot_titles=("input x (own scale, all positive)", "Bernoulli mask<br>0 or 1/(1−p)", "x ⊙ Bernoulli mask",
+                        "input x (the same)",
+                        f"Gaussian mask N(1, p/(1−p))<br>{neg} of {mp.gaussian.size} below 0 (red)",
+                        "x ⊙ Gaussian mask" + ("<br>orange: sign flipped" if neg else "")),
     )
     hi = max(2.0, float(np.percentile(np.abs(mp.gaussian), 99)), float(mp.bernoulli.max()))
     fig.add_trace(heatmap(mp.bernoulli, zmin=-hi, zmax=hi, colorscale="RdBu", colorbar_title="mask",
-                          showscale=True), row=1, col=1)
-    fig.add_trace(heatmap(mp.gaussian, zmin=-hi, zmax=hi, colorscale="RdBu", showscale=False), row=1, col=2)
+                          showscale=True, hover="row %{y}, col %{x}: mask %{z:.3f}<extra></extra>"), row=1, col=2)
+    fig.add_trace(heatmap(mp.gaussian, zmin=-hi, zmax=hi, colorscale="RdBu", showscale=False,
+                          hover="row %{y}, col %{x}: mask %{z:.3f}<extra></extra>"), row=2, col=2)
     xb, xg = mp.x * mp.bernoulli, mp.x * mp.gaussian
     hx = max(float(np.abs(xb).max()), float(np.abs(xg).max()), 1e-6)
-    for col, z in ((1, xb), (2, xg)):
-        tr = heatmap(z, zmin=-hx, zmax=hx, colorscale="PuOr", showscale=col == 1, colorbar_title="value")
-        tr.colorbar.update(y=0.22, len=0.42)
-        fig.add_trace(tr, row=2, col=col)
-    fig.data[0].colorbar.update(y=0.78, len=0.42)
+    for row, z in ((1, xb), (2, xg)):
+        tr = heatmap(z, zmin=-hx, zmax=hx, colorscale="PuOr", showscale=row == 1, colorbar_title="value")
+        fig.add_trace(tr, row=row, col=3)
+    x_top = max(float(np.abs(mp.x).max()), 1e-6)
+    for row in (1, 2):
+        fig.add_trace(heatmap(mp.x, zmin=-x_top, zmax=x_top, colorscale="PuOr", showscale=False,
+                              hover="row %{y}, col %{x}: x = %{z:.3f}<extra></extra>"), row=row, col=1)
+    fig.data[0].colorbar.update(x=1.0, y=0.78, len=0.42)
+    fig.data[2].colorbar.update(x=1.07, y=0.78, len=0.42)
     for r in (1, 2):
-        for c in (1, 2):
+        for c in (1, 2, 3):
             matrix_axes(fig, row=r, col=c, x_title="unit" if r == 2 else "", y_title="example" if c == 1 else "")
-    style(fig, height=560, legend=False)
+    style(fig, height=600, legend=False)
     fig.update_annotations(font_size=14)
+    fig.update_layout(margin=dict(t=60))
     return fig
 
 
@@ -203,6 +214,9 @@ def mask_histogram_figure(mp: MaskPair) -> go.Figure:
         fig.add_bar(x=c, y=n / s.size, width=w, name=name, marker_color=color, opacity=0.75,
                     hovertemplate=f"{name}: %{{y:.3f}} of draws near %{{x:.2f}}<extra></extra>")
     fig.add_vline(x=1.0, line=dict(color=pal.INK, dash="dash"), annotation_text="mean 1")
+    if lo < 0:  # Gaussian draws below 0 turn a positive activation negative
+        fig.add_vrect(x0=lo, x1=0, fillcolor=pal.LIGHT, opacity=0.6, line_width=0, layer="below",
+                      annotation_text="below 0: flips the sign", annotation_position="top left")
     style(fig, height=330)
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title_text="mask value")

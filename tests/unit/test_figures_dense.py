@@ -54,6 +54,7 @@ def test_mask_pair_heatmaps_show_the_masks():
     mp = dense_demo.mask_pair(0.3, seed=0, batch=4, units=6, n=10_000)
     fig = figs.mask_pair_figure(mp)
     assert np.allclose(_arr(fig.data[0].z), mp.bernoulli) and np.allclose(_arr(fig.data[1].z), mp.gaussian)
+    assert np.allclose(_arr(fig.data[4].z), mp.x) and np.allclose(_arr(fig.data[5].z), mp.x), "x itself is shown"
     hist = figs.mask_histogram_figure(mp)
     assert _arr(hist.data[0].y).sum() == pytest.approx(1.0) and _arr(hist.data[1].y).sum() == pytest.approx(1.0)
 
@@ -113,3 +114,21 @@ def test_train_test_bars_share_one_y_scale(p):
     assert all(v <= top for v in spikes if v <= figs.SPIKE_CAP * others.max()), "an uncut bar is drawn whole"
     if p == 0.9:
         assert cut and top < spikes.max(), "at p = 0.9 the spikes would flatten the rest"
+
+
+def test_gaussian_sign_flips_are_counted_and_said():
+    """At p = 0.9 about a third of Gaussian mask values are negative and flip the sign of x (issue 14, item 5):
+    the figure counts them in the mask's title, and the measured fraction matches Φ(−1/σ)."""
+    from math import erfc, sqrt
+
+    mp = dense_demo.mask_pair(0.9, seed=0, batch=8, units=16, n=200_000)
+    fig = figs.mask_pair_figure(mp)
+    neg = int((mp.gaussian < 0).sum())
+    assert neg > 0
+    titles = [a.text for a in fig.layout.annotations]
+    assert any(f"{neg} of {mp.gaussian.size} below 0" in t for t in titles)
+    assert any("sign flipped" in t for t in titles)
+    theory = 0.5 * erfc(1 / (3.0 * sqrt(2)))  # σ = sqrt(0.9/0.1) = 3
+    assert mp.theory_negative == pytest.approx(theory)
+    assert abs(mp.gaussian_negative - theory) < 5 * sqrt(theory * (1 - theory) / mp.n)
+    assert dense_demo.mask_pair(0.0, seed=0, n=1000).gaussian_negative == 0
