@@ -47,15 +47,20 @@ def movie_panel() -> None:
                        device=device)
     ui.plot(figs.movie_figure(movie), key="movie")
     a, b, c = st.columns(3)
-    a.metric("Memory kept at the last step", f"{movie.memory_masked[-1]:.2f}",
+    similarity = ("Cosine similarity of the whole cell state at the last step with the state at t = 0, from −1 to "
+                  "1: 1 = the stored pattern is intact, 0 = none of it is left, below 0 = the cell now holds the "
+                  "opposite pattern (the memory was overwritten, not kept).")
+    a.metric("Last step: cos(c_T, c_0), −1…1", f"{movie.memory_masked[-1]:.2f}",
              f"{movie.memory_masked[-1] - movie.memory_clean[-1]:+.2f} vs no dropout", delta_color="off",
-             help="Cosine similarity of the whole cell state at the last step to the state at t = 0.")
-    b.metric("Memory kept without dropout", f"{movie.memory_clean[-1]:.2f}")
+             help=similarity)
+    b.metric("The same without dropout", f"{movie.memory_clean[-1]:.2f}", help=similarity)
     c.metric("Mask schedule", "per sequence" if movie.per_sequence else "per step")
     st.caption("Press ▶ Play or drag the time slider. Left: the LSTM cell, masked wires in red, and the tracked "
                "units' mask at step t. Right: the masks (future steps veiled) and the tracked cells with the mask "
                "(solid) and without (dashed), same weights, same input: a strong symbol at t = 0, then weak noise. "
-               "The tracked cells are those the symbol wrote most under this mask: does what was stored stay?")
+               "The tracked cells are those the symbol wrote most under this mask: does what was stored stay? "
+               "cos(c_t, c_0) compares the whole cell state with the one stored at t = 0: 1 while it is intact, "
+               "0 once nothing of it is left, negative when the opposite pattern replaced it.")
 
 
 movie_panel()

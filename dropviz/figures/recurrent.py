@@ -31,21 +31,23 @@ def _schedule_word(movie: MaskMovie) -> str:
 # The LSTM cell diagram (axis coordinates 0…10 × 0…7)
 
 _BOXES = {"f": (2.4, 3.0), "i": (4.0, 3.0), "g": (5.6, 3.0), "o": (7.2, 3.0)}  # gate centres
+_HALF_W, _HALF_H = 0.6, 0.6  # gate boxes: big enough for "tanh" over the gate's letter at a readable size
+_TOP, _BOTTOM = 3.0 + _HALF_H, 3.0 - _HALF_H
 _WIRES = {  # polylines of each wire a method can mask
     "x": [(1.4, 0.0), (1.4, 1.4)],
     "h": [(0.2, 1.4), (1.4, 1.4)],
     "c": [(5.0, 6.0), (9.8, 6.0), None, (8.6, 6.0), (8.6, 5.1)],
-    "g": [(5.6, 3.5), (5.6, 4.6), (5.25, 4.6)],
+    "g": [(5.6, _TOP), (5.6, 4.6), (5.25, 4.6)],
     "h_out": [(8.6, 3.9), (8.6, 3.4), (9.8, 3.4)],
 }
 _PLAIN = [  # every other wire of the cell, drawn thin
     [(0.2, 6.0), (2.15, 6.0)], [(2.65, 6.0), (4.75, 6.0)],  # c_{t-1} through ×f to +
     [(1.4, 1.4), (7.2, 1.4)],  # the input bus: [h_{t-1}, x_t] to every gate
-    *[[(x, 1.4), (x, 2.5)] for x, _ in _BOXES.values()],
-    [(2.4, 3.5), (2.4, 5.75)],  # f up to ×
-    [(4.0, 3.5), (4.0, 4.6), (4.75, 4.6)],  # i to ×
+    *[[(x, 1.4), (x, _BOTTOM)] for x, _ in _BOXES.values()],
+    [(2.4, _TOP), (2.4, 5.75)],  # f up to ×
+    [(4.0, _TOP), (4.0, 4.6), (4.75, 4.6)],  # i to ×
     [(5.0, 4.85), (5.0, 5.75)],  # i⊙g up to +
-    [(7.2, 3.5), (7.2, 3.65), (8.35, 3.65)],  # o to ×
+    [(7.2, _TOP), (7.2, 3.65), (8.35, 3.65)],  # o to ×
     [(8.6, 4.65), (8.6, 3.9)],  # tanh(c) down to ×
 ]
 
@@ -74,11 +76,10 @@ def _diagram(fig: go.Figure, movie: MaskMovie, row: int, col: int) -> None:
                         line=dict(color=pal.VERMILION if on else pal.GREY, width=6 if on else 2),
                         hoverinfo="skip", showlegend=False, row=row, col=col)
     for gate, (x, y) in _BOXES.items():
-        fig.add_shape(type="rect", x0=x - 0.45, x1=x + 0.45, y0=y - 0.5, y1=y + 0.5,
-                      line=dict(color=pal.INK, width=1.5),
-                      fillcolor="white", row=row, col=col)
-        fig.add_annotation(x=x, y=y, text=("tanh" if gate == "g" else "σ") + f"<br><sub>{gate}</sub>", showarrow=False,
-                           font=dict(size=13), row=row, col=col)
+        fig.add_shape(type="rect", x0=x - _HALF_W, x1=x + _HALF_W, y0=y - _HALF_H, y1=y + _HALF_H,
+                      line=dict(color=pal.INK, width=1.5), fillcolor="white", row=row, col=col)
+        fig.add_annotation(x=x, y=y, text=("tanh" if gate == "g" else "σ") + f"<br><i>{gate}</i>", showarrow=False,
+                           font=dict(size=14), row=row, col=col)
     for x, y, op in ((2.4, 6.0, "×"), (5.0, 6.0, "+"), (5.0, 4.6, "×"), (8.6, 3.65, "×")):
         fig.add_shape(type="circle", x0=x - 0.25, x1=x + 0.25, y0=y - 0.25, y1=y + 0.25, fillcolor="white",
                       line=dict(color=pal.INK, width=1.5), row=row, col=col)
@@ -98,7 +99,7 @@ def _diagram(fig: go.Figure, movie: MaskMovie, row: int, col: int) -> None:
                            row=row, col=col)
     fig.update_xaxes(range=[-0.2, 10.2], visible=False, row=row, col=col)
     anchor = fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")  # "x" for the first subplot
-    fig.update_yaxes(range=[-1.8, 7.0], visible=False, scaleanchor=anchor, scaleratio=1, row=row, col=col)
+    fig.update_yaxes(range=[-2.5, 7.0], visible=False, scaleanchor=anchor, scaleratio=1, row=row, col=col)
 
 
 def _mask_markers(movie: MaskMovie, t: int) -> go.Scatter:
@@ -107,10 +108,10 @@ def _mask_markers(movie: MaskMovie, t: int) -> go.Scatter:
     kept = main[movie.track, t] > 0
     xs = 3.2 + np.arange(len(movie.track)) * 1.4
     return go.Scatter(
-        x=xs, y=np.full(len(xs), -1.05), mode="markers+text",
+        x=xs, y=np.full(len(xs), -1.45), mode="markers+text",
         marker=dict(size=20, symbol=["square" if k else "square-x-open" for k in kept],
                     color=[UNIT_COLORS[i % len(UNIT_COLORS)] for i in range(len(kept))], line=dict(width=2)),
-        text=[f"unit {u}" for u in movie.track], textposition="bottom center", textfont=dict(size=11),
+        text=[f"unit<br>{u}" for u in movie.track], textposition="bottom center", textfont=dict(size=12),
         hoverinfo="skip", showlegend=False,
     )
 
@@ -129,9 +130,9 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     specs = [[{"rowspan": rows}, {}]] + [[None, {}] for _ in range(rows - 1)]
     titles = [""] + [f"m<sub>{w}</sub>: {wire_label(movie.method, w)}" + (" (4 gates: i, f, g, o)" if g == 4 else "")
                      for w, g in zip(movie.wires, movie.gates, strict=True)]
-    titles += ["cell state of the tracked units: with the mask (solid) and without (dashed)"]
+    titles += ["tracked cells: with the mask (solid), without (dashed)"]
     heights = [1.0 if g == 1 else 1.6 for g in movie.gates] + [1.4]
-    fig = make_subplots(rows=rows, cols=2, specs=specs, column_widths=[0.36, 0.64], row_heights=heights,
+    fig = make_subplots(rows=rows, cols=2, specs=specs, column_widths=[0.45, 0.55], row_heights=heights,
                         horizontal_spacing=0.07, vertical_spacing=0.1, subplot_titles=titles)
     fig.update_annotations(font_size=14)  # the subplot titles
     _diagram(fig, movie, 1, 1)
@@ -185,16 +186,18 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     idx = list(range(first, len(fig.data)))
 
     def caption(t: int) -> str:
-        return (f"{label(movie.method)} · p = {movie.p:g} · {_schedule_word(movie)} · t = {t}: memory kept "
-                f"{movie.memory_masked[t]:.2f} (no dropout {movie.memory_clean[t]:.2f})")
+        # memory_* is a cosine similarity (−1…1): named as such, since a negative "memory kept" reads as nonsense
+        return (f"{label(movie.method)} · p = {movie.p:g} · {_schedule_word(movie)}<br>t = {t}: cos(c_t, c_0) = "
+                f"{movie.memory_masked[t]:.2f}, no dropout {movie.memory_clean[t]:.2f}")  # two lines: narrow screens
 
     fig.frames = [go.Frame(data=animated(t), traces=idx, name=str(t), layout=dict(title_text=caption(t)))
                   for t in range(T)]
     style(fig, title=caption(0), height=int(240 * sum(heights) + 170), legend=False)
-    fig.add_annotation(text="mask of the tracked units at step t (open ✕ = dropped):", x=0.0, y=-0.5, xref="x",
-                       yref="y", showarrow=False, xanchor="left", font=dict(size=12, color=pal.INK))
+    # two short lines centred under the cell, so that at narrow widths they stay inside its column
+    fig.add_annotation(text="tracked units' mask at t<br>(open ✕ = dropped)", x=5.0, y=-0.75, xref="x",
+                       yref="y", showarrow=False, xanchor="center", yanchor="bottom", font=dict(size=12, color=pal.INK))
     add_play_controls(fig, T, frame_ms=frame_ms, redraw=True, prefix="time step t = ", y=-0.04, first_label=0)
-    fig.update_layout(margin=dict(t=70, b=110, l=10, r=10))
+    fig.update_layout(margin=dict(t=90, b=110, l=10, r=10))
     return fig
 
 

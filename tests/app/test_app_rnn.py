@@ -162,3 +162,10 @@ def test_stop_ends_a_training_within_a_second():
     assert ui.trained(cfg) is None
     at.run()
     assert any("stopped" in i.value for i in at.info) and len(chart_specs(at)) == 1
+
+
+def test_masks_page_names_the_memory_measure_with_its_range():
+    at = open_page(MASKS)
+    labels = [m.label for m in at.metric]
+    assert any("cos(c_T, c_0)" in lbl and "−1…1" in lbl for lbl in labels), labels
+    assert not any("Memory kept" in lbl for lbl in labels)

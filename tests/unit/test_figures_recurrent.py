@@ -43,6 +43,28 @@ def test_movie_shows_every_mask_and_animates_every_step(method, tied):
     assert len(clean) == k and np.allclose(_arr(clean[0].y), mv.c_clean[0])
 
 
+def test_movie_names_its_memory_measure_and_the_cell_reads_at_narrow_widths():
+    """Issue 14, item 7: the memory number is a cosine (it can be negative) and says so; the gate labels are
+    full-size letters, not subscripts; the mask caption is centred under the cell, in short lines, so that it
+    stays in the cell's column instead of running into the "cell state" axis title."""
+    mv = rnn_demo.mask_movie("naive", 0.5, seed=0, steps=30, hidden=16)
+    assert mv.memory_masked[-1] < 0  # the case that read as nonsense
+    fig = figs.movie_figure(mv)
+    assert all("cos(c_t, c_0) = " in f.layout.title.text for f in fig.frames)
+    assert "memory kept" not in fig.layout.title.text
+    notes = {a.text: a for a in fig.layout.annotations}
+    for gate in "fiog":
+        (label,) = [a for t, a in notes.items() if t.endswith(f"<br><i>{gate}</i>")]
+        assert label.font.size >= 14 and "<sub>" not in label.text
+    (caption,) = [a for t, a in notes.items() if t.startswith("tracked units' mask at t")]
+    assert caption.xref == "x" and caption.xanchor == "center" and 0 < caption.x < 10  # inside the cell's axes
+    assert max(len(line) for line in caption.text.split("<br>")) <= 25
+    cell_domain = fig.layout.xaxis.domain
+    state_axis = [ax for name, ax in fig.layout.to_plotly_json().items()
+                  if name.startswith("yaxis") and "cell state" in str(ax.get("title", {}).get("text", ""))]
+    assert state_axis and cell_domain[1] <= 0.45
+
+
 def test_diagram_highlights_the_masked_wires():
     for method, wires in (("rnndrop", {"c"}), ("semeniuta", {"g"}), ("variational", {"x", "h"})):
         fig = figs.movie_figure(rnn_demo.mask_movie(method, 0.5, seed=0, steps=5, hidden=4))
