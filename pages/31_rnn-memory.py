@@ -46,6 +46,8 @@ if experiment is None:
 if experiment is not None:
     window = longest_lags(config.max_lag)
     ui.plot(figs.memory_figure(experiment, window), key="memory")
+    if note := figs.coinciding(experiment):
+        st.caption(note)
     cols = st.columns(len(config.methods))
     for col, h in zip(cols, experiment.histories, strict=True):
         col.metric(figs.label(h.config.method), f"{h.accuracy[-len(window):].mean():.2f}",

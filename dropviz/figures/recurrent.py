@@ -13,6 +13,7 @@ from dropviz.figures.theme import add_play_controls, colour, heatmap, label, sty
 from dropviz.train import Experiment, TaskPreview
 
 UNIT_COLORS = (pal.BLUE, pal.VERMILION, pal.GREEN, pal.PURPLE, pal.SKY, "#E69F00")
+MARKER = ("circle", "square", "diamond", "circle")  # memory chart, in trace order (drawn largest first)
 WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t"}
 MASK_SCALE = [[0.0, "#D9D9D9"], [0.001, "#D9D9D9"], [0.001, "#1F4E79"], [1.0, "#1F4E79"]]  # dropped grey, kept dark
 
@@ -251,10 +252,15 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None) -> go.Figur
     chance = 1.0 / exp.histories[0].config.symbols
     fig.add_scatter(x=[lags[0], lags[-1]], y=[chance, chance], mode="lines", line=dict(color=pal.GREY, dash="dash"),
                     name=f"chance (1/{exp.histories[0].config.symbols})", row=1, col=1)
-    for h in exp.histories:
+    n_methods = len(exp.histories)
+    for k, h in enumerate(exp.histories):
         m = h.config.method
+        # Where methods score the same (often 1.0) their lines coincide: each is drawn wider and with bigger
+        # markers than the ones drawn after it, so a shared stretch shows as nested stripes, every colour visible.
         fig.add_scatter(x=lags, y=h.accuracy, mode="lines+markers", name=label(m), legendgroup=m,
-                        line=dict(color=colour(m), width=3), marker=dict(size=6),
+                        line=dict(color=colour(m), width=2 + 1.5 * (n_methods - 1 - k)),
+                        marker=dict(size=5 + 3 * (n_methods - 1 - k), symbol=MARKER[k % len(MARKER)],
+                                    line=dict(color="white", width=1)),
                         hovertemplate=f"{label(m)}: lag %{{x}}, accuracy %{{y:.2f}}<extra></extra>", row=1, col=1)
         block = max(1, len(h.loss) // 60)
         n = len(h.loss) // block * block
@@ -273,6 +279,29 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None) -> go.Figur
     fig.update_yaxes(title_text="loss", rangemode="tozero", row=1, col=2)
     fig.update_layout(margin=dict(t=40, b=110), legend=dict(y=-0.27))
     return fig
+
+
+def coinciding(exp: Experiment) -> str:
+    """Where the accuracy lines lie on top of each other: the methods that score exactly the same at the most
+    lags, and at how many ("" if no two ever do). For the note under the memory chart."""
+    names = [label(h.config.method) for h in exp.histories]
+    best: tuple[int, tuple[int, ...]] = (0, ())
+    groups: dict[tuple[int, ...], int] = {}
+    for j in range(len(exp.lags)):
+        values = [float(h.accuracy[j]) for h in exp.histories]
+        for v in set(values):
+            group = tuple(i for i, w in enumerate(values) if w == v)
+            if len(group) > 1:
+                groups[group] = groups.get(group, 0) + 1
+    for group, count in groups.items():
+        if (count, len(group)) > (best[0], len(best[1])):
+            best = (count, group)
+    count, group = best
+    if not count:
+        return ""
+    who = ", ".join(names[i] for i in group[:-1]) + " and " + names[group[-1]]
+    return (f"{who} score exactly the same at {count} of {len(exp.lags)} lags: there their lines coincide, drawn "
+            "as nested stripes (the earlier in the legend, the wider), so every colour stays visible.")
 
 
 def task_figure(task: TaskPreview) -> go.Figure:

@@ -103,6 +103,29 @@ def test_memory_figure_plots_each_methods_accuracy():
     assert (shade.x0, shade.x1) == (3.5, 4.5)
 
 
+def test_memory_figure_keeps_every_method_visible_where_lines_coincide():
+    """Issue 14, item 8: RNNDrop hid under variational at accuracy 1.0. Each line is drawn wider, with bigger
+    markers, than every line drawn after it (nested stripes), and the note names the methods that coincide."""
+    import dataclasses
+
+    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4))
+    ones = np.ones_like(e.histories[0].accuracy)
+    naive = np.array([0.2, 0.4, 0.3, 0.1])
+    same = dataclasses.replace(e, histories=tuple(
+        dataclasses.replace(h, accuracy=naive if h.config.method == "naive" else ones) for h in e.histories))
+    fig = figs.memory_figure(same, np.array([4]))
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    widths, sizes = [t.line.width for t in lines], [t.marker.size for t in lines]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == len(widths)
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes)
+    assert len({t.marker.symbol for t in lines[1:]}) == len(lines) - 1
+    note = figs.coinciding(same)
+    assert note.startswith("RNNDrop, recurrent (Semeniuta) and variational (Gal) score exactly the same at 4 of 4")
+    apart = dataclasses.replace(e, histories=tuple(
+        dataclasses.replace(h, accuracy=np.full(4, 0.1 * (i + 1))) for i, h in enumerate(e.histories)))
+    assert figs.coinciding(apart) == ""
+
+
 def test_task_figure_marks_the_symbol_and_the_answer():
     t = train.task_preview(max_lag=10, seed=0, n=3)
     fig = figs.task_figure(t)
