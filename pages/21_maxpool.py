@@ -31,7 +31,7 @@ d = ui.compute(conv_demo.maxpool_demo, image=img, p=p, seed=seed, pool=pool, fil
                n_mc=2000, device=device)
 ui.plot(figs.maxpool_grid_figure(d), key="grid")
 st.caption(f"Activations of the {fmap} map from row {d.origin[0]}, column {d.origin[1]} (relative to the map's "
-           "robust maximum). Crossed cells are dropped in this pass; no rescaling is applied.")
+           "robust maximum). A small ✕ in a cell's corner: dropped in this pass; no rescaling is applied.")
 
 
 @st.fragment

@@ -141,8 +141,9 @@ def maxpool_grid_figure(d: MaxPoolDemo) -> go.Figure:
                           hover="row %{y}, col %{x}: %{z:.3f}<extra></extra>"), row=1, col=1)
     fig.data[-1].update(text=np.round(d.x, 2).astype(str), texttemplate="%{text}", textfont=dict(size=12))
     ys, xs = np.nonzero(~d.keep)
-    fig.add_scatter(x=xs, y=ys, mode="markers", name="dropped in this pass", hoverinfo="skip",
-                    marker=dict(symbol="x-thin", size=30, opacity=0.8, line=dict(width=3, color=pal.VERMILION)),
+    # a small cross in the top-right corner of each dropped cell, clear of the number in its centre
+    fig.add_scatter(x=xs + 0.3, y=ys - 0.3, mode="markers", name="dropped in this pass (✕ in the cell's corner)",
+                    hoverinfo="skip", marker=dict(symbol="x-thin", size=10, line=dict(width=3, color=pal.VERMILION)),
                     row=1, col=1)
     fig.add_trace(heatmap(d.train_out, zmin=0, zmax=vmax, colorscale="Blues", showscale=False,
                           hover="window (%{y}, %{x}): %{z:.3f}<extra></extra>"), row=1, col=2)
@@ -153,9 +154,9 @@ def maxpool_grid_figure(d: MaxPoolDemo) -> go.Figure:
     fig.update_xaxes(dtick=1, range=[-0.5, side - 0.5], row=1, col=1)
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(dtick=1)
-    fig.update_yaxes(scaleanchor="x", row=1, col=1)
-    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
-    style(fig, height=480, legend_below=True)
+    fig.update_yaxes(scaleanchor="x", constrain="domain", row=1, col=1)
+    fig.update_yaxes(scaleanchor="x2", constrain="domain", row=1, col=2)  # square cells, no empty rows added
+    style(fig, height=560, legend_below=True)
     fig.update_annotations(font_size=14)
     fig.update_layout(margin=dict(b=60))
     return fig

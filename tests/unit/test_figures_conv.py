@@ -46,13 +46,18 @@ def test_maxpool_and_dropblock_figures_draw_their_numbers():
     d = conv_demo.maxpool_demo(images.cat(), 0.5, 0, n_mc=500)
     grid = cfigs.maxpool_grid_figure(d)
     assert np.allclose(_arr(grid.data[0].z), d.x) and len(grid.data[1].x) == int((~d.keep).sum())
+    # the crosses sit in a corner of each dropped cell, small, so the cell's number stays readable (item 9)
+    rows, cols = np.nonzero(~d.keep)
+    crosses = grid.data[1]
+    assert np.allclose(_arr(crosses.x), cols + 0.3) and np.allclose(_arr(crosses.y), rows - 0.3)
+    assert crosses.marker.size <= 12
     rules = cfigs.maxpool_rules_figure(d)
     assert np.allclose(_arr(rules.data[3].y), d.pwp_out.ravel())
     b = conv_demo.dropblock_demo(images.cat(), 0.5, 0, n_curve=2)
     rate = cfigs.dropblock_rate_figure(b)
     assert np.allclose(_arr(rate.data[1].y), b.expected_grid)
     m = conv_demo.maxdrop_demo(images.cat(), 1.0, 0, window=3)
-    fig = cfigs.maxdrop_figure(m, imaging.FILTERS)
+    fig = cfigs.maxdrop_figure(m, conv_demo.FILTERS)
     markers = [t for t in fig.data if t.type == "scatter"]
     assert len(markers) == 8 and sum("dropped" in t.hovertemplate for t in markers) == int(m.hit.sum()) == 8
     assert len(fig.layout.shapes) == 8, "each dropped window outlined"
