@@ -12,5 +12,6 @@ st.set_page_config(
     menu_items={"About": "DropViz shows how dropout and its variants work, and proves each claim live."},
 )
 page = ui.navigation()
+ui.print_styles()
 ui.sidebar()
 page.run()

@@ -26,6 +26,7 @@ from dropviz.ui.render import (
     number_word,
     page_claims,
     plot,
+    print_styles,
     show_claim_results,
     show_claims,
 )
@@ -36,7 +37,8 @@ from dropviz.ui.widgets import bound_select, bound_slider, choice, controls, fla
 __all__ = [
     "HOME", "KEEP_RESULTS", "MAX_QUEUED", "MAX_TRAININGS", "PAGES", "PLOT_CONFIG", "PRIVATE_ENTRIES", "PageSpec",
     "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "choice", "compute", "controls",
-    "current_page", "device", "flag", "image_source", "in_progress", "method_facts", "method_header", "methods_facts",
-    "navigation", "number_word", "p_slider", "page_claims", "page_key", "plot", "queue", "sections", "seed",
-    "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "warn_bad_params",
+    "current_page", "device", "flag", "image_source", "in_progress", "method_facts", "method_header",
+    "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key", "plot", "print_styles",
+    "queue", "sections", "seed", "show_claim_results", "show_claims", "sidebar", "train_job", "trained",
+    "warn_bad_params",
 ]

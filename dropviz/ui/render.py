@@ -97,3 +97,24 @@ def number_word(n: int, capital: bool = False) -> str:
     """``4`` -> ``"four"`` (digits above twelve): prose that counts registry entries stays right when one is added."""
     w = _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
     return w.capitalize() if capital else w
+
+
+PRINT_CSS = """<style>
+@media print {
+  /* a printed page is the lesson, not the controls: no sidebar, header, toolbar or status widget */
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
+  /* the main block takes the whole width and flows over pages instead of scrolling inside the window */
+  [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+    position: static !important; overflow: visible !important; height: auto !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; width: 100% !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0.5rem 1rem !important; }
+  [data-testid="stPlotlyChart"], [data-testid="stImage"], [data-testid="stMetric"] { break-inside: avoid; }
+}
+</style>"""
+
+
+def print_styles() -> None:
+    """The print layout (``@media print``), injected once per run by app.py: hides the sidebar and lets the
+    page flow over paper pages. A style-only ``st.html`` takes no space on screen."""
+    st.html(PRINT_CSS)

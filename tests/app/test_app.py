@@ -114,6 +114,14 @@ def test_page_files_are_found_under_their_url_by_the_legacy_runner_and_enter_the
         assert first_call == "ui.app_shell()", f"{spec.path} starts with {first_call!r}"
 
 
+@pytest.mark.parametrize("spec", PAGES[:2], ids=lambda s: s.url_path)
+def test_the_app_shell_injects_the_print_layout_once(spec):
+    """app.py adds the @media print rules (no sidebar, the page flows over paper pages) once per run."""
+    at = open_page(spec.path)
+    styles = [h.proto.body for h in at.get("html") if "@media print" in h.proto.body]
+    assert len(styles) == 1 and '[data-testid="stSidebar"]' in styles[0] and "display: none" in styles[0]
+
+
 def test_seed_changes_the_masks_and_same_seed_reproduces():
     def first_heatmap(seed):
         return chart_specs(open_page("pages/11_gaussian.py", seed=seed))[0]["data"][0]["z"]

@@ -282,6 +282,31 @@ def test_network_animation_title_on_screen_follows_the_frame(server, page):
     screenshot(page, "standard-network-frame-5")
 
 
+def test_standard_page_at_150_percent_zoom_and_in_print(browser, server):
+    """At 150% zoom (a 1400 × 1000 window) with the sidebar open the two chart subtitles stay apart; the print
+    layout hides the sidebar and gives the page the whole width (issue 14, item 10)."""
+    ctx = browser.new_context(viewport={"width": 933, "height": 667}, device_scale_factor=1.5)
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/standard")
+        settle(pg)
+        assert pg.locator('[data-testid="stSidebar"]').is_visible()
+        plot = pg.locator(".js-plotly-plot").nth(1)
+        boxes = plot.evaluate("""e => Array.from(e.querySelectorAll('.annotation-text'))
+            .filter(a => /Classic|Inverted/.test(a.textContent))
+            .map(a => { const r = a.getBoundingClientRect(); return [r.left, r.right]; })""")
+        (l1, r1), (l2, r2) = sorted(boxes)
+        assert r1 < l2, f"the subtitles overlap: {boxes}"
+        pg.emulate_media(media="print")
+        pg.wait_for_timeout(500)
+        assert not pg.locator('[data-testid="stSidebar"]').is_visible()
+        main = pg.locator('[data-testid="stMain"]').bounding_box()
+        assert main["x"] < 5 and main["width"] > 900
+        pg.screenshot(path=os.path.join(SHOTS, "standard-print.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
 # -- the convolutional pages: uploads and the image animation ---------------------------------------
 
 

@@ -132,3 +132,13 @@ def test_gaussian_sign_flips_are_counted_and_said():
     assert mp.theory_negative == pytest.approx(theory)
     assert abs(mp.gaussian_negative - theory) < 5 * sqrt(theory * (1 - theory) / mp.n)
     assert dense_demo.mask_pair(0.0, seed=0, n=1000).gaussian_negative == 0
+
+
+def test_train_test_subtitles_are_short_lines():
+    """Two short lines each, so that the two titles do not run into each other at 150% zoom (item 10)."""
+    fig = figs.train_test_figure(dense_demo.train_test(0.5, seed=0, n_masks=100))
+    titles = [a.text for a in fig.layout.annotations if a.text.startswith("<b>")]
+    assert len(titles) == 2
+    for t in titles:
+        assert t.count("<br>") == 1 and all(len(line.replace("<b>", "").replace("</b>", "")) <= 35
+                                            for line in t.split("<br>"))
