@@ -14,4 +14,5 @@ st.set_page_config(
 page = ui.navigation()
 ui.print_styles()
 ui.sidebar()
+ui.page_not_found(page)
 page.run()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -136,3 +137,35 @@ def device() -> str:
     return d if d in available_devices() else default_device()
 
 
+
+
+def requested_path(url: str | None, base_url_path: str = "") -> str | None:
+    """The page part of the browser's URL (``http://host/course/standard`` with base path ``course`` ->
+    ``"standard"``; the home page -> ``""``), or None when the URL is unknown (no browser, e.g. AppTest)."""
+    if not url:
+        return None
+    path = urlsplit(url).path.strip("/")
+    base = base_url_path.strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base):].strip("/")
+    return path
+
+
+def page_not_found(page) -> bool:
+    """st.navigation runs the default (home) page for a URL that names no page. Compare the path the browser
+    asked for with the page that runs, and when they differ say so at the top of the page, with a link to
+    every page. Returns whether it said so."""
+    from streamlit import config
+
+    asked = requested_path(st.context.url, config.get_option("server.baseUrlPath") or "")
+    if asked is None or asked == page.url_path or (page.url_path == "" and asked == HOME.url_path):
+        return False
+    with st.container(border=True):
+        st.error(f"**Page not found:** DropViz has no page at `/{asked}`, so this is the home page. "
+                 "Every page is listed here and in the sidebar:", icon=":material/search_off:")
+        groups = {"Start": (HOME,), **sections()}
+        for col, (section, specs) in zip(st.columns(len(groups)), groups.items(), strict=True):
+            col.markdown(f"**{section}**")
+            for spec in specs:
+                col.page_link(spec.path, label=spec.title, icon=spec.icon)
+    return True

@@ -122,6 +122,25 @@ def test_the_app_shell_injects_the_print_layout_once(spec):
     assert len(styles) == 1 and '[data-testid="stSidebar"]' in styles[0] and "display: none" in styles[0]
 
 
+@pytest.mark.parametrize("url,base,expected", [
+    ("http://host:8501/nonexistent", "", "nonexistent"),
+    ("http://host:8501/", "", ""),
+    ("http://host:8501", "", ""),
+    ("http://host/course/standard", "course", "standard"),
+    ("http://host/course/", "/course/", ""),
+    ("http://host/standard/", "", "standard"),
+    (None, "", None),
+])
+def test_requested_path_is_the_page_part_of_the_browser_url(url, base, expected):
+    assert ui.requested_path(url, base) == expected
+
+
+def test_a_known_page_says_nothing_about_a_missing_page():
+    """AppTest has no browser URL: no message (the browser test opens /nonexistent)."""
+    at = open_page("pages/10_standard.py")
+    assert not any("Page not found" in e.value for e in at.error)
+
+
 def test_seed_changes_the_masks_and_same_seed_reproduces():
     def first_heatmap(seed):
         return chart_specs(open_page("pages/11_gaussian.py", seed=seed))[0]["data"][0]["z"]

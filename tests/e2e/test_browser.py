@@ -201,6 +201,25 @@ def test_shared_link_opens_that_view_and_bad_params_are_explained(server, page):
     screenshot(page, "bad-url-parameters")
 
 
+def test_an_unknown_page_says_so_and_links_to_every_page(server, page):
+    """st.navigation runs the home page for a URL that names no page; DropViz says the page was not found and
+    lists every page (issue 14, item 11). A known page carries no such message."""
+    page.goto(f"{server}/nonexistent")
+    settle(page)
+    page.keyboard.press("Escape")  # Streamlit's own "Page not found" dialog, if it shows one
+    alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "Page not found" in alerts and "/nonexistent" in alerts
+    links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a').evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+    assert {s.url_path for s in ui.all_pages() if s != ui.HOME} <= set(links) and "" in links
+    screenshot(page, "page-not-found")
+    page.locator('[data-testid="stMain"] [data-testid="stPageLink"]').get_by_text("DropConnect").first.click()
+    page.wait_for_url("**/dropconnect")
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "DropConnect"
+    assert "Page not found" not in " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+
+
 def test_seed_widget_updates_url_and_masks(server, page):
     page.goto(f"{server}/gaussian")
     settle(page)
