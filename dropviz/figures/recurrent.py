@@ -13,7 +13,8 @@ from dropviz.figures.theme import add_play_controls, colour, heatmap, label, sty
 from dropviz.train import Experiment, TaskPreview
 
 UNIT_COLORS = (pal.BLUE, pal.VERMILION, pal.GREEN, pal.PURPLE, pal.SKY, "#E69F00")
-WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t"}
+WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t",
+              "y": "output h_t to the next layer"}
 MASK_SCALE = [[0.0, "#D9D9D9"], [0.001, "#D9D9D9"], [0.001, "#1F4E79"], [1.0, "#1F4E79"]]  # dropped grey, kept dark
 
 
@@ -37,6 +38,7 @@ _WIRES = {  # polylines of each wire a method can mask
     "c": [(5.0, 6.0), (9.8, 6.0), None, (8.6, 6.0), (8.6, 5.1)],
     "g": [(5.6, 3.5), (5.6, 4.6), (5.25, 4.6)],
     "h_out": [(8.6, 3.9), (8.6, 3.4), (9.8, 3.4)],
+    "y": [(9.0, 3.4), (9.8, 3.4)],  # the output on its way to the next layer (Zaremba's output mask)
 }
 _PLAIN = [  # every other wire of the cell, drawn thin
     [(0.2, 6.0), (2.15, 6.0)], [(2.65, 6.0), (4.75, 6.0)],  # c_{t-1} through ×f to +
@@ -90,7 +92,8 @@ def _diagram(fig: go.Figure, movie: MaskMovie, row: int, col: int) -> None:
               (1.0, 0.15, "x<sub>t</sub>"), (9.8, 3.75, "h<sub>t</sub>")]
     for x, y, text in labels:
         fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=14), row=row, col=col)
-    where = {"x": (2.05, 0.55), "h": (0.75, 1.85), "c": (7.0, 6.0), "g": (5.6, 4.1)}  # label beside each wire
+    where = {"x": (2.05, 0.55), "h": (0.75, 1.85), "c": (7.0, 6.0), "g": (5.6, 4.1),
+             "y": (9.4, 2.9)}  # label beside each wire
     for wire in movie.wires:
         x, y = where[wire]
         fig.add_annotation(x=x, y=y, text=f"<b>⊙ m<sub>{wire}</sub></b>", showarrow=False, bgcolor="white",
