@@ -41,6 +41,27 @@ def assert_clean(at: AppTest, where: str) -> None:
     assert not at.error, f"{where}: {[e.value for e in at.error]}"
 
 
+def values(v):
+    """A trace's x/y/z as numbers: a plain list, or plotly's base64 typed array {dtype, bdata, shape}."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if v.get("shape") else a
+    return np.asarray(v, dtype=float)
+
+
+def test_values_decodes_plotly_typed_arrays():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(x=np.arange(3.0), y=np.array([0.5, 0.25, 1.0])))
+    trace = json.loads(fig.to_json())["data"][0]
+    assert np.array_equal(values(trace["y"]), [0.5, 0.25, 1.0]) and np.array_equal(values([1, 2]), [1.0, 2.0])
+
+
 def _has_data(trace: dict) -> bool:
     if str(trace.get("source", "")).startswith("data:image/"):  # an image trace carries its picture inline
         return True
@@ -187,3 +208,11 @@ def test_malformed_seed_in_url_gets_a_clear_message(query):
     assert_clean(at, str(query))
     assert any("`seed=" in w.value for w in at.warning)
     assert at.number_input(key="seed").value == 0
+
+
+def test_dropconnect_page_shows_the_three_rules_and_its_claim():
+    at = open_page("pages/12_dropconnect.py", {"p": "0.3"})
+    assert_clean(at, "dropconnect")
+    text = " ".join(m.value for m in at.markdown)
+    assert "`dropconnect.gaussian_inference_beats_weight_scaling`" in text and "PASS" in text
+    assert "within" in text and "better" in text  # the criterion: within MC error, and how much better

@@ -68,17 +68,26 @@ def test_embedding_figure_greys_out_dropped_words():
     assert fig.data[0].text[0][0] == rnn_demo.WORDS[d.tokens[0, 0]]
 
 
-def test_memory_figure_plots_each_methods_accuracy():
-    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4))
-    fig = figs.memory_figure(e, np.array([4]))
+def test_memory_figure_shows_mean_and_seed_range_with_and_without_masks():
+    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4, seeds=2))
+    fig = figs.memory_figure(e, np.array([4]), np.array([1]))
     lines = [t for t in fig.data if t.mode == "lines+markers"]
-    assert [t.name for t in lines] == [figs.label(m) for m in e.config.methods]
-    for tr, h in zip(lines, e.histories, strict=True):
-        assert np.allclose(_arr(tr.y), h.accuracy) and np.allclose(_arr(tr.x), e.lags)
+    # per method (the no-dropout baseline first): the no-dropout panel, then the masks-on panel
+    assert [t.name for t in lines] == [figs.label(m) for m in e.config.methods for _ in range(2)]
+    assert lines[0].name == "no dropout"
+    for k, m in enumerate(e.config.methods):
+        clean, masked = lines[2 * k], lines[2 * k + 1]
+        assert np.allclose(_arr(clean.y), e.accuracy(m)) and np.allclose(_arr(masked.y), e.accuracy(m, masked=True))
+        assert np.allclose(_arr(clean.x), e.lags)
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert len(bands) == 2 * len(e.config.methods)
+    runs = e.accuracies("naive")
+    band = next(t for t in bands if t.name.startswith(figs.label("naive")))
+    assert np.allclose(_arr(band.y), np.concatenate([runs.max(0), runs.min(0)[::-1]]))  # from worst to best seed
     chance = fig.data[0]
     assert np.allclose(_arr(chance.y), 1 / 8)
-    (shade,) = fig.layout.shapes  # the claim's window of longest lags
-    assert (shade.x0, shade.x1) == (3.5, 4.5)
+    long_, short = [(s.x0, s.x1) for s in fig.layout.shapes][:2]  # the claim's windows: longest and short lags
+    assert long_ == (3.5, 4.5) and short == (0.5, 1.5)
 
 
 def test_task_figure_marks_the_symbol_and_the_answer():
