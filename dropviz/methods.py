@@ -316,11 +316,13 @@ METHODS: tuple[Method, ...] = (
             "NIPS 2013",
             "https://papers.nips.cc/paper/5032-adaptive-dropout-for-training-deep-neural-networks",
         ),
-        summary="Each unit's keep probability is sigmoid(α·z + β) of its own drive z: strong units are kept.",
+        summary="Each unit's keep probability is sigmoid(α·z + β·Σa) of its own drive z (the paper's standout "
+        "network π = α·W + β): strong units are kept.",
         masks="activations, with a probability that depends on the input",
         shared_axes="none: one draw per unit per example",
-        test_time="multiply by the keep probability: sigmoid(α·z + β) · relu(z)",
-        p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0)",
+        test_time="multiply by the keep probability: sigmoid(α·z + β·Σa) · relu(z)",
+        p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0; a scalar offset σ(α·z + β), as in "
+        "some ports, is a simplification that agrees at β = 0)",
         page="pages/13_standout.py",
         thumbnail=_thumb_standout,
         label="Standout", colour=c.PURPLE, mask=masks.standout_mask, layer=_standout_layer, drop_rate=None,

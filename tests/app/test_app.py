@@ -210,6 +210,22 @@ def test_malformed_seed_in_url_gets_a_clear_message(query):
     assert at.number_input(key="seed").value == 0
 
 
+def test_standout_page_draws_the_papers_keep_probability():
+    """The keep-probability curve is σ(α·z + β·Σa) at the batch's mean input sum, as the page computes it."""
+    import numpy as np
+
+    from dropviz.demos import dense as dense_demo
+
+    at = open_page("pages/13_standout.py", {"alpha": "1.5", "beta": "-0.5"})
+    assert_clean(at, "standout")
+    d = dense_demo.standout_demo(1.5, -0.5, 0)
+    curve = next(t for t in chart_specs(at)[0]["data"] if t.get("name") == "σ(α·z+β·Σa)")
+    z, y = values(curve["x"]), values(curve["y"])
+    assert np.allclose(y, 1 / (1 + np.exp(-(1.5 * z - 0.5 * d.input_sum))), atol=1e-6)
+    assert not np.allclose(y, 1 / (1 + np.exp(-(1.5 * z - 0.5))), atol=1e-3)  # not the scalar offset
+    assert f"{d.input_sum:.2f}" in " ".join(m.value for m in at.markdown)
+
+
 def test_dropconnect_page_shows_the_three_rules_and_its_claim():
     at = open_page("pages/12_dropconnect.py", {"p": "0.3"})
     assert_clean(at, "dropconnect")
