@@ -300,6 +300,14 @@ _SRIVASTAVA = Paper(
     "https://jmlr.org/papers/v15/srivastava14a.html",
 )
 
+_SEMENIUTA = Paper(
+    "S. Semeniuta, A. Severyn, E. Barth",
+    2016,
+    "Recurrent Dropout without Memory Loss",
+    "COLING 2016, pp. 1757-1766",
+    "https://arxiv.org/abs/1603.05118",
+)
+
 METHODS: tuple[Method, ...] = (
     Method(
         id="standard",
@@ -362,11 +370,13 @@ METHODS: tuple[Method, ...] = (
             "NIPS 2013",
             "https://papers.nips.cc/paper/5032-adaptive-dropout-for-training-deep-neural-networks",
         ),
-        summary="Each unit's keep probability is sigmoid(α·z + β) of its own drive z: strong units are kept.",
+        summary="Each unit's keep probability is sigmoid(α·z + β·Σa) of its own drive z (the paper's standout "
+        "network π = α·W + β): strong units are kept.",
         masks="activations, with a probability that depends on the input",
         shared_axes="none: one draw per unit per example",
-        test_time="multiply by the keep probability: sigmoid(α·z + β) · relu(z)",
-        p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0)",
+        test_time="multiply by the keep probability: sigmoid(α·z + β·Σa) · relu(z)",
+        p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0; a scalar offset σ(α·z + β), as in "
+        "some ports, is a simplification that agrees at β = 0)",
         page="pages/13_standout.py",
         thumbnail=_thumb_standout,
         label="Standout", colour=c.PURPLE, mask=masks.standout_mask, layer=_standout_layer, drop_rate=None,
@@ -496,6 +506,24 @@ METHODS: tuple[Method, ...] = (
         id="naive",
         name="Naive recurrent dropout",
         family="recurrent",
+        paper=_SEMENIUTA,
+        summary="The mistake: RNNDrop's cell mask redrawn at every step (per-step state masking), so a unit's memory "
+        "dies the first time it is dropped.",
+        masks="the hidden state: a dropped unit outputs h_t = 0 and its cell c_t is zeroed",
+        shared_axes="none: one draw per unit per sequence per time step",
+        test_time="inverted: identity",
+        p_in_paper="no paper proposes it: it is the per-step state masking whose memory loss Semeniuta et al. §3 "
+        "analyse. It is often credited to Zaremba et al. (2014), who mask only the non-recurrent connections "
+        "(the zaremba method here), precisely to avoid it",
+        page="pages/30_rnn-masks.py",
+        thumbnail=_thumb_schedule("naive"),
+        label="naive", colour=c.VERMILION, mask=masks.naive_schedule, layer=_lstm_layer(masks.naive_schedule),
+        drop_rate=_p, identity_at_test=False, wire="c",
+    ),
+    Method(
+        id="zaremba",
+        name="Zaremba dropout (non-recurrent connections)",
+        family="recurrent",
         paper=Paper(
             "W. Zaremba, I. Sutskever, O. Vinyals",
             2014,
@@ -503,17 +531,16 @@ METHODS: tuple[Method, ...] = (
             "arXiv:1409.2329",
             "https://arxiv.org/abs/1409.2329",
         ),
-        summary="The mistake: a fresh mask at every step on the LSTM's state, so a unit's memory dies the first "
-        "time it is dropped.",
-        masks="the hidden state: a dropped unit outputs h_t = 0 and its cell c_t is zeroed",
+        summary="Fresh masks every step, but only on the non-recurrent connections (input → LSTM, LSTM → output): "
+        "the recurrence and the cell are never masked, so memory is kept.",
+        masks="the input x_t into the LSTM and its output h_t to the next layer (never h_{t-1} → h_t or c)",
         shared_axes="none: one draw per unit per sequence per time step",
         test_time="inverted: identity",
-        p_in_paper="Zaremba et al. drop with p = 0.5 / 0.65 (drop probabilities) on non-recurrent connections "
-        "only, precisely to avoid this",
+        p_in_paper="drop probabilities, as here (PTB: 0.5 medium, 0.65 large)",
         page="pages/30_rnn-masks.py",
-        thumbnail=_thumb_schedule("naive"),
-        label="naive", colour=c.VERMILION, mask=masks.naive_schedule, layer=_lstm_layer(masks.naive_schedule),
-        drop_rate=_p, identity_at_test=False, wire="c",
+        thumbnail=_thumb_schedule("zaremba"),
+        label="Zaremba", colour=c.ORANGE, mask=masks.zaremba_schedule, layer=_lstm_layer(masks.zaremba_schedule),
+        drop_rate=_p, identity_at_test=False, wire="x",
     ),
     Method(
         id="rnndrop",
@@ -542,13 +569,7 @@ METHODS: tuple[Method, ...] = (
         id="semeniuta",
         name="Recurrent dropout (no memory loss)",
         family="recurrent",
-        paper=Paper(
-            "S. Semeniuta, A. Severyn, E. Barth",
-            2016,
-            "Recurrent Dropout without Memory Loss",
-            "COLING 2016, pp. 1757-1766",
-            "https://arxiv.org/abs/1603.05118",
-        ),
+        paper=_SEMENIUTA,
         summary="Drop only the candidate update g_t, with a fresh mask every step: new content is thinned, stored "
         "memory is never erased.",
         masks="the candidate update g_t that is added to the cell",

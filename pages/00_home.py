@@ -11,8 +11,10 @@ st.title("DropViz")
 st.markdown(
     "**Dropout** trains a neural network while randomly switching off parts of it: at every training step "
     "each unit (or weight, channel, block, …) is dropped with probability *p*, so the network cannot rely "
-    "on any one part being there. At test time nothing is dropped and the outputs are rescaled so that, on "
-    "average, every unit sees what it saw in training. Every picture and number in DropViz is computed "
+    "on any one part being there. At test time nothing is dropped, and the scales are matched so that, on "
+    "average, every unit sees what it saw in training: in the classic form the outputs are multiplied by 1−p at "
+    "test time; in the inverted form (the default everywhere, PyTorch and DropViz included) the kept units are "
+    "divided by 1−p during training, and test time is the identity. Every picture and number in DropViz is computed "
     "live from the seed in the sidebar, and every claim on a page is measured as you watch."
 )
 

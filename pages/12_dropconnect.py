@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dropviz import methods, ui
-from dropviz.claims.dense import MIN_KEPT_FOR_CLT
+from dropviz.claims.dense import MIN_TERMS_FOR_CLT
 from dropviz.demos import dense as dense_demo
 from dropviz.figures import dense as figs
 
@@ -49,9 +49,10 @@ def inference_panel() -> None:
         "non-linear activation these differ (Jensen). Moment matching models u as N(μ, σ²) with "
         "μ = Wv + b and σ² = p/(1−p)·((W⊙W)(v⊙v) + b²) and averages relu over samples."
     )
-    if 0 < kept < MIN_KEPT_FOR_CLT:
-        st.info(f"Only {kept:.1f} weights survive per unit on average: u is a sum of too few terms to look "
-                "Gaussian, so moment matching loses its footing. Try a smaller p or more inputs.",
+    if 0 < min(p, 1 - p) * n_in < MIN_TERMS_FOR_CLT:
+        st.info(f"Only {min(p, 1 - p) * n_in:.1f} weights {'survive' if p > 0.5 else 'are dropped'} per unit on "
+                "average: u is a sum of too few random terms to look Gaussian, so moment matching loses its "
+                "footing. Try a p nearer 1/2 or more inputs.",
                 icon=":material/info:")
     ui.show_claims(p=p, seed=seed, in_features=n_in,
                    out_features=n_out, n_gauss=n_gauss, device=device)

@@ -13,10 +13,12 @@ CHANNELS = {"all (the paper)": None, "one": 1, "two": 2}
 
 st.title("Dropout on images")
 st.markdown(
-    "Neighbouring pixels of a photo are nearly identical, so dropping **single pixels** removes almost no "
-    "information: the next layer can fill each hole from its neighbours. Dropping whole **channels**, "
-    "**regions** or **blocks** does remove information. Each row below applies one method, with the same p and "
-    "seed, to the picture and to its feature maps: the output of a small, fixed conv layer (named filters, "
+    "Neighbouring pixels of a photo are nearly identical, so dropping **single pixels** removes *less* "
+    "information than dropping regions: the next layer can fill most holes from their neighbours (the "
+    "inpainting below measures how much: not nothing, but a higher PSNR than Cutout's or DropBlock's at the same "
+    "dropped fraction). Dropping whole **channels**, **regions** or **blocks** removes more. Each row below "
+    "applies one method, with the same p and seed, to the picture and to its feature maps: the output of a "
+    "small, fixed conv layer (named filters, "
     "then ReLU), as the first layer of a CNN would compute it."
 )
 conv = methods.by_family("conv")

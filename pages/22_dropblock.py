@@ -26,7 +26,9 @@ TILE = 225  # four feature maps to a row
 def dropblock_panel() -> None:
     st.subheader("DropBlock: blocks on the feature maps")
     bs = ui.bound_slider("Block size", 1, 31, 9, 1, key="block_size",
-                         help="bs = 1 is pixel dropout; bs = the map size is SpatialDropout.")
+                         help="bs = 1 is pixel dropout. On a square map, bs = the map size is SpatialDropout; "
+                              "the cat's maps are not square, so the largest block (the shorter side) still leaves "
+                              "a strip kept.")
     d = ui.compute(conv_demo.dropblock_demo, image=img, p=p, seed=seed, block_size=bs, device=device)
     st.image(figs.map_tiles(d.maps, d.dropped_at), caption=[f.name for f in imaging.FILTERS], width=TILE)
     m1, m2, m3, m4 = st.columns(4)

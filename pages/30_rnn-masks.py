@@ -46,15 +46,24 @@ def movie_panel() -> None:
     movie = ui.compute(rnn_demo.mask_movie, method=method, p=p, seed=seed, steps=steps, hidden=hidden, tied=tied,
                        device=device)
     ui.plot(figs.movie_figure(movie), key="movie")
-    a, b, c = st.columns(3)
-    similarity = ("Cosine similarity of the whole cell state at the last step with the state at t = 0, from −1 to "
-                  "1: 1 = the stored pattern is intact, 0 = none of it is left, below 0 = the cell now holds the "
-                  "opposite pattern (the memory was overwritten, not kept).")
+    a, b, c, d = st.columns(4)
+    similarity = ("Cosine similarity of the masked run's whole cell state at the last step with the CLEAN run's state "
+                  "at t = 0 (what the symbol wrote without dropout), from −1 to 1: 1 = the stored pattern is intact, "
+                  "0 = none of it is left, below 0 = the cell now holds the opposite pattern (overwritten, not kept). "
+                  "Input masks (Zaremba, variational) change what the symbol writes at t = 0 itself, so they score "
+                  "low here without erasing anything later.")
     a.metric("Last step: cos(c_T, c_0), −1…1", f"{movie.memory_masked[-1]:.2f}",
              f"{movie.memory_masked[-1] - movie.memory_clean[-1]:+.2f} vs no dropout", delta_color="off",
              help=similarity)
     b.metric("The same without dropout", f"{movie.memory_clean[-1]:.2f}", help=similarity)
     c.metric("Mask schedule", "per sequence" if movie.per_sequence else "per step")
+    d.metric("Training mean ÷ test output", f"{movie.train_mean_ratio:.2f}",
+             help=f"mean |h_t| averaged over {rnn_demo.MC_MASKS} mask draws, divided by mean |h_t| without dropout "
+                  "(the test-time rule). It would be 1 if the identity at test time reproduced the training mean. "
+                  "Inverted masks keep the mean only before a linear map: a mask's 1/(1−p) inside tanh(c) gives "
+                  "E[tanh(m·c)] = (1−p)·tanh(c/(1−p)) ≠ tanh(c) (naive, RNNDrop), and masks on x, h or g pass "
+                  "through the gates' σ and tanh too, so every schedule is off; naive's erased memory most. DropViz "
+                  "shows the measured mismatch rather than hiding it.")
     st.caption("Press ▶ Play or drag the time slider. Left: the LSTM cell, masked wires in red, and the tracked "
                "units' mask at step t. Right: the masks (future steps veiled) and the tracked cells with the mask "
                "(solid) and without (dashed), same weights, same input: a strong symbol at t = 0, then weak noise. "

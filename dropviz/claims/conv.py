@@ -1,8 +1,17 @@
 """Claims made on the convolutional pages (pixel, spatial, Cutout, DropBlock, max-pooling dropout, Max-Drop).
 
 As for the dense claims, statistical tolerances are 5 standard errors of the estimator; structural
-statements (whole channels, hole geometry, which activation Max-Drop zeroes) are checked exactly.
+statements (whole channels, hole geometry, which activation Max-Drop zeroes) are checked exactly. Every
+reference is independent of the code it checks: torch built-ins (``F.dropout``, ``F.dropout2d``), closed forms
+written here (Cutout's side √(p·H·W), DropBlock's γ and its exact expected rate, Max-Drop's rescale), numpy's
+argmax, or a Monte Carlo of the training mechanism against a test-time rule (PWP). Defaults sit at p = 0.3 where
+a keep/drop swap would show, and each claim lists the broken implementations it must FAIL under.
 Claims that look at a picture take ``image`` (default: the bundled cat).
+
+Papers: Srivastava et al. 2014 (pixel); Tompson et al., CVPR 2015 https://arxiv.org/abs/1411.4280 (SpatialDropout);
+DeVries & Taylor 2017 https://arxiv.org/abs/1708.04552 (Cutout); Ghiasi et al., NeurIPS 2018
+https://arxiv.org/abs/1810.12890 (DropBlock); Wu & Gu 2015 https://arxiv.org/abs/1512.00242 (max-pooling dropout,
+PWP); Park & Kwak, ACCV 2016 (Max-Drop).
 """
 
 from __future__ import annotations
@@ -13,8 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dropviz import imaging, layers, masks
-from dropviz.claims.core import Measurement, claim, not_applicable
+from dropviz import imaging, layers, masks, methods
+from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.dense import P, keep_with_p, not_inverted
 from dropviz.data import images
 from dropviz.data.images import WorkingImage
 from dropviz.demos import conv as conv_demo
@@ -26,11 +36,69 @@ def _image(image: WorkingImage | None) -> WorkingImage:
     return images.cat() if image is None else image
 
 
+def _swap_p(f):
+    """The keep/drop swap for a function whose second argument is p: called with 1 − p."""
+    def swapped(x, p, *args, **kw):
+        return f(x, 1.0 - p if 0.0 < p < 1.0 else p, *args, **kw)
+    return swapped
+
+
+def _torch_oracle(device: str, seed: int, fn):
+    """Run a torch built-in that draws from the global generator on a seeded fork of it, restored after (the
+    device's generator too), so nothing else sees the seed. Nothing in dropviz itself uses the global RNG."""
+    with torch.random.fork_rng(devices=[torch.device(device)] if torch.device(device).type == "cuda" else []):
+        torch.manual_seed(seed)
+        return fn()
+
+
+def _as_per_channel(pixel_mask):
+    def per_channel(shape, p, **kw):
+        return masks.spatial_mask(shape, p, **kw).expand(*shape).contiguous()
+    return per_channel
+
+
+@claim(
+    "pixel.independent_drops",
+    "Pixel dropout is standard dropout on every activation of the feature maps: each is dropped on its own with "
+    "probability p (two neighbours both with p²) and the kept ones are scaled by 1/(1−p), like "
+    "torch.nn.functional.dropout.",
+    mutations=(
+        Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p, swaps=("pixel",)),
+        Mutation("no inverted scaling", "dropviz.masks.dense:bernoulli_mask", not_inverted),
+        Mutation("one draw per channel", "dropviz.masks.conv:pixel_mask", _as_per_channel),
+    ),
+)
+def pixel_independent(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
+    if p in (0.0, 1.0):
+        return not_applicable(f"at p = {p:g} every value is {'kept' if p == 0 else 'dropped'}: nothing is random")
+    shape = (16, 8, 16, 16) if quick else (64, 16, 32, 32)
+    x = torch.ones(shape, device=device)
+    out = methods.get("pixel").apply(x, p, layers.Settings(), masks.make_generator(seed, device)).out
+    theirs = _torch_oracle(device, seed, lambda: F.dropout(x, p, training=True))
+    n = x.numel()
+    pairs = n * (shape[-1] - 1) // shape[-1]  # horizontal neighbours
+    parts, ok = [], True
+    for name, y in (("ours", out), ("F.dropout", theirs)):
+        d = y == 0
+        rate = float(d.double().mean())
+        both = float((d[..., 1:] & d[..., :-1]).double().mean())
+        kept = y[~d]
+        scaled = bool(kept.numel() == 0 or torch.allclose(kept, torch.full_like(kept, 1 / (1 - p))))
+        tol = Z * math.sqrt(p * (1 - p) / n)
+        tol2 = Z * math.sqrt(p * p * (1 - p * p) / pairs) * math.sqrt(3)  # neighbouring pairs overlap: ×√3 margin
+        ok &= abs(rate - p) <= tol and abs(both - p * p) <= tol2 and scaled
+        parts.append(f"{name}: dropped {rate:.4f} (p = {p:g} ± {tol:.2g}), neighbours both dropped {both:.4f} "
+                     f"(p² = {p * p:.4g} ± {tol2:.2g}), kept values 1/(1−p): {scaled}")
+    return Measurement(ok, float((out == 0).double().mean()), f"{n:,} activations; " + "; ".join(parts))
+
+
 @claim(
     "pixel.less_information_removed_than_blocks",
     "Dropping single pixels removes less information than dropping regions: after filling the holes from the "
     "kept neighbours, pixel dropout's picture is closer to the original (higher PSNR) than Cutout's or "
     "DropBlock's, even when it drops as many values as they actually did.",
+    mutations=(Mutation("an oracle inpainter (nothing lost)", "dropviz.imaging:inpaint", lambda f: lambda x, keep: x),
+               Mutation("pixel masks drawn as whole channels", "dropviz.masks.conv:pixel_mask", _as_per_channel)),
 )
 def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
                     image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
@@ -63,17 +131,18 @@ def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block
     "spatial.whole_channels",
     "SpatialDropout drops whole channels: every value of a channel shares one draw, a channel is dropped "
     "with probability p, exactly like torch.nn.functional.dropout2d.",
+    mutations=(
+        Mutation("a draw per pixel", "dropviz.masks.conv:spatial_mask", lambda f: masks.pixel_mask),
+        Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
+                 swaps=("spatial",)),
+    ),
 )
-def spatial_whole_channels(*, quick: bool = False, p: float = 0.5, seed: int = 0, device: str = "cpu") -> Measurement:
+def spatial_whole_channels(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     b, c, h, w = (64, 64, 6, 6) if quick else (256, 256, 6, 6)
     x = torch.ones((b, c, h, w), device=device)
     m = masks.spatial_mask(x.shape, p, generator=masks.make_generator(seed, device), device=device)
     ours = x * m
-    # F.dropout2d (the oracle) draws from torch's global generator: seed a fork of it, restored after (the
-    # device's generator too), so nothing else sees the seed. Nothing in dropviz itself uses the global RNG.
-    with torch.random.fork_rng(devices=[torch.device(device)] if torch.device(device).type == "cuda" else []):
-        torch.manual_seed(seed)
-        theirs = F.dropout2d(x, p, training=True)
+    theirs = _torch_oracle(device, seed, lambda: F.dropout2d(x, p, training=True))  # the oracle
     n = b * c
     tol = Z * math.sqrt(p * (1 - p) / n)
 
@@ -97,6 +166,22 @@ def spatial_whole_channels(*, quick: bool = False, p: float = 0.5, seed: int = 0
     )
 
 
+def _interior_cutout(cutout_mask, shape, length, *, generator=None, device=None, return_holes=False, **kw):
+    """A broken Cutout whose centres fall only where the whole square fits (the error the claim rules out)."""
+    mask, holes = cutout_mask(shape, length, generator=generator, device=device, return_holes=True, **kw)
+    h, w = shape[-2:]
+    lo, hi_r, hi_c = length // 2, max(length // 2, h - length + length // 2), max(length // 2, w - length + length // 2)
+    cy = holes.centers[..., 0].clamp(lo, hi_r)
+    cx = holes.centers[..., 1].clamp(lo, hi_c)
+    rows = torch.arange(h, device=mask.device).view(1, 1, h, 1)
+    cols = torch.arange(w, device=mask.device).view(1, 1, 1, w)
+    inside = ((rows >= cy[..., None, None] - lo) & (rows < cy[..., None, None] - lo + length)
+              & (cols >= cx[..., None, None] - lo) & (cols < cx[..., None, None] - lo + length)).any(1, keepdim=True)
+    new = (~inside).to(mask.dtype)
+    fixed = type(holes)(torch.stack([cy, cx], -1), holes.channels)
+    return (new, fixed) if return_holes else new
+
+
 def _expected_clipped_length(length: int, size: int) -> float:
     """E[|[c − L//2, c − L//2 + L) ∩ [0, size)|] for a centre c uniform on 0..size−1."""
     c = np.arange(size)
@@ -109,13 +194,23 @@ def _expected_clipped_length(length: int, size: int) -> float:
     "cutout.region_geometry",
     "Cutout zeroes one L×L square on every channel, its centre uniform over the whole image, clipped at the "
     "border: inside the image the hole is exactly the square, and the mean hole area matches a centre that "
-    "can fall anywhere (not only where the square fits).",
+    "can fall anywhere (not only where the square fits). DropViz sizes it so that L² = p of the picture.",
+    mutations=(
+        Mutation("a ±L hole (side 2L)", "dropviz.masks.conv:hole_extent",
+                 lambda f: lambda length, kind: (2 * length, 2 * length)),
+        Mutation("side from 1 − p (keep with p)", "dropviz.masks.conv:cutout_length",
+                 lambda f: lambda p, h, w, n_holes=1: f(1.0 - p, h, w, n_holes), swaps=("cutout",)),
+        Mutation("centre only where the square fits", "dropviz.masks.conv:cutout_mask",
+                 lambda f: lambda shape, length, **kw: _interior_cutout(f, shape, length, **kw)),
+    ),
 )
-def cutout_geometry(*, quick: bool = False, p: float = 0.5, seed: int = 0, length: int | None = None,
+def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length: int | None = None,
                     height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     ch, cw = images.cat().size
     h, w = height or ch, width or cw
-    L = masks.cutout_length(p, h, w) if length is None else int(length)
+    L = masks.cutout_length(p, h, w) if length is None else int(length)  # what the pages use
+    L_ref = int(round(math.sqrt(p * h * w)))  # written here: nominal area p·H·W
+    sized = length is not None or L == L_ref
     if L == 0:
         return not_applicable("the hole has side 0 (p = 0): there is nothing to check")
     n = 128 if quick else 512
@@ -133,9 +228,10 @@ def cutout_geometry(*, quick: bool = False, p: float = 0.5, seed: int = 0, lengt
     interior_only = float(min(L, h) * min(L, w))
     mean = float(area.mean())
     return Measurement(
-        exact and abs(mean - expected) <= Z * se + 1e-9,
+        sized and exact and abs(mean - expected) <= Z * se + 1e-9,
         mean,
-        f"L = {L} on {h}×{w}, {n:,} masks: hole == the clipped square on all channels: {exact}; mean hole area "
+        f"L = {L} (√(p·H·W) = {L_ref}) on {h}×{w}, {n:,} masks: hole == the clipped square on all channels: "
+        f"{exact}; mean hole area "
         f"{mean:.1f} px vs {expected:.1f} expected for centres uniform over the whole image (±{Z * se:.1f}, 5σ); "
         f"centres only where the square fits would give {interior_only:.0f}",
     )
@@ -145,8 +241,15 @@ def cutout_geometry(*, quick: bool = False, p: float = 0.5, seed: int = 0, lengt
     "dropblock.actual_rate_below_nominal",
     "DropBlock drops fewer positions than its nominal p: γ counts every block as if blocks never overlapped, "
     "and overlapping blocks share positions.",
+    mutations=(
+        Mutation("γ = p/bs² without the valid-region factor", "dropviz.masks.conv:dropblock_gamma",
+                 lambda f: lambda p, bs, h, w: min(1.0, p / min(bs, h, w) ** 2)),
+        Mutation("γ halved", "dropviz.masks.conv:dropblock_gamma", lambda f: lambda p, bs, h, w: f(p, bs, h, w) / 2),
+        Mutation("γ from 1 − p (keep with p)", "dropviz.masks.conv:dropblock_gamma",
+                 lambda f: lambda p, bs, h, w: f(1.0 - p, bs, h, w), swaps=("dropblock",)),
+    ),
 )
-def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
+def dropblock_rate(*, quick: bool = False, p: float = P, seed: int = 0, block_size: int = 9,
                    height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     fh, fw = imaging.feature_maps(images.cat().tensor()).shape[-2:]
     h, w = height or fh, width or fw
@@ -160,12 +263,19 @@ def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_
     per_map = (m == 0).flatten(1).double().mean(1)
     measured = float(per_map.mean())
     se = float(per_map.std()) / math.sqrt(n)
-    expected = masks.dropblock_expected_rate(p, bs, h, w)
+    # The reference, written here (Ghiasi et al. eq. 1 in torchvision's H×W form): seeds ~ Bernoulli(γ) on the
+    # (H−bs+1)×(W−bs+1) valid region, γ = p·H·W / (bs²·(H−bs+1)(W−bs+1)); a position covered by n valid seed
+    # positions survives with probability (1−γ)^n.
+    gamma = min(1.0, p * h * w / (bs * bs * (h - bs + 1) * (w - bs + 1)))
+    rows = np.minimum(np.arange(h), h - bs) - np.maximum(0, np.arange(h) - bs + 1) + 1
+    cols = np.minimum(np.arange(w), w - bs) - np.maximum(0, np.arange(w) - bs + 1) + 1
+    cover = np.outer(rows, cols)
+    expected = float((1.0 - (1.0 - gamma) ** cover).mean())
     resolved = "resolved" if p - measured > Z * se else "too small to resolve at 5σ with this sample"
     return Measurement(
         expected < p and abs(measured - expected) <= Z * se + 1e-9,
         measured,
-        f"block {bs} on {h}×{w}, γ = {masks.dropblock_gamma(p, bs, h, w):.4g}: dropped fraction over {n} maps "
+        f"block {bs} on {h}×{w}, γ = {gamma:.4g}: dropped fraction over {n} maps "
         f"{measured:.4f} vs exact expectation {expected:.4f} ± {Z * se:.2g} (5σ), below nominal p = {p:g} "
         f"({resolved})",
     )
@@ -175,8 +285,17 @@ def dropblock_rate(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_
     "maxpool.pwp_matches_training_expectation",
     "Probabilistic weighted pooling Σ q(1−q)^(n−i)·a_(i) equals the average training output of max-pooling "
     "dropout; plain max pooling overestimates it and scaled max (1−p)·max underestimates it.",
+    mutations=(
+        Mutation("PWP weights reversed, q(1−q)^(i−1)", "dropviz.layers.conv:pwp_weights",
+                 lambda f: lambda p, n, dtype=torch.float64: f(p, n, dtype).flip(0)),
+        Mutation("PWP = scaled max", "dropviz.layers.conv:pwp_weights",
+                 lambda f: lambda p, n, dtype=torch.float64: torch.cat([torch.zeros(n - 1, dtype=dtype),
+                                                                       torch.full((1,), 1 - p, dtype=dtype)])),
+        Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
+                 swaps=("maxpool",)),
+    ),
 )
-def pwp_expectation(*, quick: bool = False, p: float = 0.5, seed: int = 0, pool: int = 2, filter_index: int = 1,
+def pwp_expectation(*, quick: bool = False, p: float = P, seed: int = 0, pool: int = 2, filter_index: int = 1,
                     n_mc: int | None = None, image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     n = n_mc if n_mc is not None else (4_000 if quick else conv_demo.MAXPOOL_PASSES)  # a page passes its own
     d = conv_demo.maxpool_demo(_image(image), p, seed, pool=pool, filter_index=filter_index, n_mc=n, device=device)
@@ -199,8 +318,17 @@ def pwp_expectation(*, quick: bool = False, p: float = 0.5, seed: int = 0, pool:
     "maxdrop.drops_maxima",
     "Max-Drop (authors' code) removes exactly each feature map's largest activation (or the window around it) "
     "with probability p, leaves every other value in place, and rescales by 1/(1 − p·k²/(H·W)).",
+    mutations=(
+        Mutation("drops the wrong activation", "dropviz.masks.conv:maxdrop_mask",
+                 lambda f: lambda x, *a, **k: f(torch.roll(x, 1, dims=-1), *a, **k)),
+        Mutation("no rescale", "dropviz.masks.conv:maxdrop_mask",
+                 lambda f: lambda x, *a, **k: (lambda md: md._replace(mask=(md.mask > 0).to(md.mask.dtype),
+                                                                     scale=1.0))(f(x, *a, **k))),
+        Mutation("hit with probability 1 − p (keep with p)", "dropviz.masks.conv:maxdrop_mask", _swap_p,
+                 swaps=("maxdrop",)),
+    ),
 )
-def maxdrop_maxima(*, quick: bool = False, p: float = 0.5, seed: int = 0, window: int = 1,
+def maxdrop_maxima(*, quick: bool = False, p: float = P, seed: int = 0, window: int = 1,
                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     fm = imaging.feature_maps(_image(image).tensor().to(device))  # (1, 8, h, w)
     copies = 16 if quick else 128
@@ -218,16 +346,28 @@ def maxdrop_maxima(*, quick: bool = False, p: float = 0.5, seed: int = 0, window
     hit = md.hit.cpu().numpy()
     expect = np.where(hit[..., None, None], windows[None], False)
     exact = bool((dropped == expect).all()) and not bool(hit[:, ~positive].any())
-    kept = md.mask[md.mask > 0]
-    scale = 1.0 / (1.0 - p * window * window / (h * w))
-    scaled = bool(kept.numel() == 0 or torch.allclose(kept, torch.full_like(kept, scale)))
-    eligible = b * int(positive.sum())
-    rate = float(hit.sum() / max(eligible, 1))
-    tol = Z * math.sqrt(p * (1 - p) / max(eligible, 1))
+    # the rescale, written here, checked where it is far from 1: a 9×9 window on 16×16 maps
+    scale_ok, scales = True, []
+    for k, maps in ((window, x), (9, torch.rand(8, 4, 16, 16, generator=masks.make_generator(seed + 1, device),
+                                                device=device))):
+        mk = md if k == window and maps is x else masks.maxdrop_mask(maps, p, k,
+                                                                     generator=masks.make_generator(seed, device))
+        hh, ww = maps.shape[-2:]
+        want = 1.0 / (1.0 - p * k * k / (hh * ww))
+        kept = mk.mask[mk.mask > 0]
+        scale_ok &= bool(kept.numel() == 0 or torch.allclose(kept, torch.full_like(kept, want), rtol=1e-6, atol=0))
+        scales.append(f"{k}×{k} on {hh}×{ww}: {want:.6g}")
+    # the rate on many small maps (the cat's maps are few): each loses its maximum with probability p
+    many = torch.rand(4096 if quick else 32768, 1, 8, 8, generator=masks.make_generator(seed + 2, device),
+                      device=device)
+    hits = masks.maxdrop_mask(many, p, 1, generator=masks.make_generator(seed + 3, device)).hit
+    eligible = hits.numel()
+    rate = float(hits.double().mean())
+    tol = Z * math.sqrt(p * (1 - p) / eligible)
     return Measurement(
-        exact and scaled and abs(rate - p) <= tol + 1e-12,
+        exact and scale_ok and abs(rate - p) <= tol + 1e-12,
         rate,
         f"{eligible:,} maps with a positive maximum: {rate:.4f} lost it vs p = {p:g} ± {tol:.2g} (5σ binomial); "
-        f"dropped set == the {window}×{window} window at the argmax, nothing else: {exact}; kept values × "
-        f"{scale:.6g}: {scaled}",
+        f"on the cat's {b * c} maps the dropped set == the {window}×{window} window at numpy's argmax, nothing "
+        f"else: {exact}; kept values × 1/(1 − p·k²/(H·W)) ({'; '.join(scales)}): {scale_ok}",
     )

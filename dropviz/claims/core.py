@@ -1,10 +1,39 @@
-"""The claim registry: every factual statement a page makes, as a function that measures it now."""
+"""The claim registry: every factual statement a page makes, as a function that measures it now.
+
+A claim proves something only if it would FAIL were the math it speaks about wrong. So every claim declares,
+next to it, the :class:`Mutation` s of the *implementation* (never of the claim's own reference) that must make
+it fail; tests/unit/test_claims_mutations.py applies each one in quick mode and checks that the claim FAILs
+under it and PASSes without it.
+"""
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
 from typing import Callable
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A deliberately broken implementation a claim must catch.
+
+    ``target`` names the implementation function as ``"module:name"`` (or ``"module:Class.name"`` for a method),
+    e.g. ``"dropviz.masks.dense:gaussian_std"``; ``replacement(original)`` returns the broken version (so a
+    mutation can wrap the real function, e.g. call it with ``1 − p``). ``swaps`` lists the method ids for which
+    this mutation is the keep/drop swap (keeping with probability p instead of 1 − p)."""
+
+    name: str
+    target: str
+    replacement: Callable[[Callable], Callable]
+    swaps: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        return self.target.partition(":")[0]
+
+    @property
+    def attribute(self) -> str:
+        return self.target.partition(":")[2]
 
 
 @dataclass(frozen=True)
@@ -43,6 +72,7 @@ class Claim:
     id: str
     text: str  # the statement, as a page shows it
     func: Callable[..., Measurement]  # func(*, quick: bool, **params) -> Measurement
+    mutations: tuple[Mutation, ...] = ()  # broken implementations this claim must FAIL under
 
     def accepted(self, params: dict) -> dict:
         """The subset of ``params`` this claim's function takes (a page's parameters serve several claims)."""
@@ -60,13 +90,17 @@ class Claim:
 CLAIMS: dict[str, Claim] = {}
 
 
-def claim(claim_id: str, text: str):
-    """Register ``func`` as the live proof of ``text``. Ids are unique: ``<method or topic>.<what>``."""
+def claim(claim_id: str, text: str, *, mutations: tuple[Mutation, ...] = ()):
+    """Register ``func`` as the live proof of ``text``. Ids are unique: ``<method or topic>.<what>``.
+    ``mutations``: the broken implementations the claim must FAIL under (the suite checks each one)."""
 
     def register(func: Callable[..., Measurement]) -> Callable[..., Measurement]:
         if claim_id in CLAIMS:
             raise ValueError(f"duplicate claim id {claim_id!r}")
-        CLAIMS[claim_id] = Claim(claim_id, text, func)
+        for m in mutations:
+            if ":" not in m.target or not m.target.startswith("dropviz."):
+                raise ValueError(f"mutation {m.name!r} of {claim_id!r}: target has to be 'dropviz.<module>:<name>'")
+        CLAIMS[claim_id] = Claim(claim_id, text, func, tuple(mutations))
         return func
 
     return register

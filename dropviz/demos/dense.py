@@ -255,8 +255,12 @@ def dropconnect_demo(
 
 @dataclass(frozen=True)
 class StandoutDemo:
+    """Standout in the paper's form (Ba & Frey 2013): P(keep) = σ(α·z + β·Σ_i a_i), the standout network's
+    weights α·W + β tied to the layer's. The curves are drawn at the batch's mean input sum Σa."""
+
     alpha: float
     beta: float
+    input_sum: float  # the batch's mean Σ_i a_i: where the curves (and the binned rates) put β·Σa
     z_grid: np.ndarray  # (G,)
     keep_curve: np.ndarray  # (G,) sigmoid(alpha z + beta)
     relu_curve: np.ndarray  # (G,) relu(z)
@@ -278,13 +282,15 @@ def standout_demo(
     g = make_generator(seed, device)
     z_grid = torch.linspace(-4, 4, 161, device=device)
     w, b = (t.to(device) for t in data.dense_layer(seed, 32, units))
-    x = torch.randn(batch, 32, generator=g, device=device)
+    x = torch.rand(batch, 32, generator=g, device=device) * 0.25  # the layer's inputs a_i ≥ 0 (Σa ≈ 4)
     z = F.linear(x, w, b)  # (B, D) drives of a real layer
-    prob = masks.standout_keep_prob(z, alpha, beta)
-    mask = masks.standout_mask(z, alpha, beta, generator=g)
-    # Many units with drives spread over [-4, 4]: the measured keep rate per bin.
+    a_sum = x.sum(-1, keepdim=True)  # (B, 1) Σ_i a_i per example
+    prob = masks.standout_keep_prob(z, alpha, beta, a_sum)
+    mask = masks.standout_mask(z, alpha, beta, input_sum=a_sum, generator=g)
+    s_mean = torch.full((), float(a_sum.mean()), device=device)
+    # Many units with drives spread over [-4, 4] (at the mean Σa): the measured keep rate per bin.
     zs = torch.rand(n, generator=g, device=device) * 8 - 4
-    ms = masks.standout_mask(zs, alpha, beta, generator=g)
+    ms = masks.standout_mask(zs, alpha, beta, input_sum=s_mean, generator=g)
     zs, ms = zs.cpu().double(), ms.cpu().double()  # bin on the CPU, in float64
     edges = torch.linspace(-4, 4, 17, dtype=torch.float64)
     idx = torch.bucketize(zs, edges[1:-1])
@@ -292,11 +298,13 @@ def standout_demo(
     kept = torch.bincount(idx, weights=ms, minlength=16)
     centers = (edges[1:] + edges[:-1]) / 2
     # theory: the mean keep probability of the units that fell in each bin
-    theory = torch.bincount(idx, weights=masks.standout_keep_prob(zs, alpha, beta), minlength=16)
-    keep_curve = masks.standout_keep_prob(z_grid, alpha, beta)
+    theory = torch.bincount(idx, weights=masks.standout_keep_prob(zs, alpha, beta, s_mean.cpu().double()),
+                            minlength=16)
+    keep_curve = masks.standout_keep_prob(z_grid, alpha, beta, s_mean)
     return StandoutDemo(
         alpha=float(alpha),
         beta=float(beta),
+        input_sum=float(s_mean),
         z_grid=_np(z_grid),
         keep_curve=_np(keep_curve),
         relu_curve=_np(F.relu(z_grid)),

@@ -60,7 +60,17 @@ class MaskMovie:
     c_clean: np.ndarray  # (k, T) their cell state (as read) without dropout
     c_masked: np.ndarray  # (k, T) the same units with this method's masks
     memory_clean: np.ndarray  # (T,) how much of the t = 0 memory the cell still holds: cos(c_t, c_0), no dropout
-    memory_masked: np.ndarray  # (T,) the same with the masks: cos(c_t, c_0) of the masked run
+    memory_masked: np.ndarray  # (T,) the same with the masks, against the CLEAN run's c_0: cos(c_t masked, c_0 clean)
+    train_mean_ratio: float  # mean |E_masks[h_t]| / mean |h_t without dropout|, Monte Carlo over MC_MASKS schedules:
+    #   1 if the test-time identity reproduces the training mean; below 1 where 1/(1−p) acts inside tanh (c masks)
+
+
+MC_MASKS = 256  # independent schedules drawn for the training-mean check
+
+
+def _cosine_to(c: Tensor, ref: Tensor) -> Tensor:
+    """(T, H), (H,) -> (T,): cosine similarity of the cell state at each step to ``ref``."""
+    return (c * ref).sum(1) / (c.norm(dim=1) * ref.norm()).clamp_min(1e-12)
 
 
 def mask_movie(
@@ -83,8 +93,15 @@ def mask_movie(
     w_ih, w_hh, bias = (t.to(device) for t in demo_weights(seed, input_size, hidden))
     x = demo_input(seed, steps, input_size).to(device)
     with torch.no_grad():
-        clean = lstm_forward(x, w_ih, w_hh, bias).c[:, 0]  # (T, H)
+        clean_out = lstm_forward(x, w_ih, w_hh, bias)
+        clean = clean_out.c[:, 0]  # (T, H)
         masked = lstm_forward(x, w_ih, w_hh, bias, sched).c[:, 0]
+        # the training-time mean of the output over many masks, beside the test-time (identity) output
+        many = methods.schedule(method, steps, MC_MASKS, input_size, hidden, p, tied=tied,
+                                generator=make_generator(seed + 7, device), device=device)
+        h_mc = lstm_forward(x.expand(-1, MC_MASKS, -1), w_ih, w_hh, bias, many).h.mean(1)  # (T, H)
+        h_test = clean_out.h[:, 0]
+        ratio = float(h_mc.abs().mean() / h_test.abs().mean().clamp_min(1e-12))
     k = min(n_track, hidden)
     # Track the cells the symbol wrote most *under this method's mask* (a write the mask dropped never entered
     # the cell): what the page asks is whether what was stored stays there.
@@ -107,7 +124,8 @@ def mask_movie(
         c_clean=_np(clean[:, track].t()),
         c_masked=_np(masked[:, track].t()),
         memory_clean=_np(_cosine_to_start(clean)),
-        memory_masked=_np(_cosine_to_start(masked)),
+        memory_masked=_np(_cosine_to(masked, clean[0])),
+        train_mean_ratio=ratio,
     )
 
 

@@ -273,15 +273,15 @@ def dropconnect_inference_figure(d: DropConnectDemo) -> go.Figure:
 def standout_curves_figure(d: StandoutDemo) -> go.Figure:
     """Left: P(keep) vs drive, with the measured keep rate per bin. Right: the test-time output."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=("Keep probability σ(α·z+β)", "Test-time output σ(α·z+β)·relu(z)"))
-    fig.add_scatter(x=d.z_grid, y=d.keep_curve, mode="lines", line=dict(color=pal.BLUE, width=3), name="σ(α·z+β)",
+                        subplot_titles=("Keep probability σ(α·z+β·Σa)", "Test-time output σ(α·z+β·Σa)·relu(z)"))
+    fig.add_scatter(x=d.z_grid, y=d.keep_curve, mode="lines", line=dict(color=pal.BLUE, width=3), name="σ(α·z+β·Σa)",
                     row=1, col=1)
     fig.add_scatter(x=d.bin_centers, y=d.bin_rate, mode="markers", marker=dict(color=pal.ORANGE, size=9),
                     name=f"measured keep rate ({int(d.bin_count.sum()):,} units)", row=1, col=1)
     fig.add_scatter(x=d.z_grid, y=d.relu_curve, mode="lines", line=dict(color=pal.GREY, width=2, dash="dash"),
                     name="relu(z)", row=1, col=2)
     fig.add_scatter(x=d.z_grid, y=d.test_curve, mode="lines", line=dict(color=pal.PURPLE, width=3),
-                    name="σ(α·z+β)·relu(z)", row=1, col=2)
+                    name="σ(α·z+β·Σa)·relu(z)", row=1, col=2)
     style(fig, height=440, legend_below=True)
     fig.update_xaxes(title_text="drive z")
     fig.update_yaxes(range=[-0.03, 1.03], row=1, col=1)

@@ -14,7 +14,8 @@ from dropviz.train import Experiment, TaskPreview
 
 UNIT_COLORS = (pal.BLUE, pal.VERMILION, pal.GREEN, pal.PURPLE, pal.SKY, "#E69F00")
 MARKER = ("circle", "square", "diamond", "circle")  # memory chart, in trace order (drawn largest first)
-WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t"}
+WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t",
+              "y": "output h_t to the next layer"}
 MASK_SCALE = [[0.0, "#D9D9D9"], [0.001, "#D9D9D9"], [0.001, "#1F4E79"], [1.0, "#1F4E79"]]  # dropped grey, kept dark
 
 
@@ -40,6 +41,7 @@ _WIRES = {  # polylines of each wire a method can mask
     "c": [(5.0, 6.0), (9.8, 6.0), None, (8.6, 6.0), (8.6, 5.1)],
     "g": [(5.6, _TOP), (5.6, 4.6), (5.25, 4.6)],
     "h_out": [(8.6, 3.9), (8.6, 3.4), (9.8, 3.4)],
+    "y": [(9.0, 3.4), (9.8, 3.4)],  # the output on its way to the next layer (Zaremba's output mask)
 }
 _PLAIN = [  # every other wire of the cell, drawn thin
     [(0.2, 6.0), (2.15, 6.0)], [(2.65, 6.0), (4.75, 6.0)],  # c_{t-1} through ×f to +
@@ -92,7 +94,8 @@ def _diagram(fig: go.Figure, movie: MaskMovie, row: int, col: int) -> None:
               (1.0, 0.15, "x<sub>t</sub>"), (9.8, 3.75, "h<sub>t</sub>")]
     for x, y, text in labels:
         fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=14), row=row, col=col)
-    where = {"x": (2.05, 0.55), "h": (0.75, 1.85), "c": (7.0, 6.0), "g": (5.6, 4.1)}  # label beside each wire
+    where = {"x": (2.05, 0.55), "h": (0.75, 1.85), "c": (7.0, 6.0), "g": (5.6, 4.1),
+             "y": (9.4, 2.9)}  # label beside each wire
     for wire in movie.wires:
         x, y = where[wire]
         fig.add_annotation(x=x, y=y, text=f"<b>⊙ m<sub>{wire}</sub></b>", showarrow=False, bgcolor="white",
@@ -241,42 +244,69 @@ def embedding_figure(demo: EmbeddingDemo) -> go.Figure:
 # Does it remember?
 
 
-def memory_figure(exp: Experiment, window: np.ndarray | None = None) -> go.Figure:
-    """Left: test accuracy against lag, one line per schedule, chance dashed, the claim's lags shaded.
-    Right: the training loss (mean over blocks of steps, so the chart ships a few hundred numbers)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.64, 0.36], horizontal_spacing=0.09,
-                        subplot_titles=("Recall accuracy at test time (no dropout) against lag",
-                                        "Training loss (cross-entropy)"))
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def memory_figure(exp: Experiment, window: np.ndarray | None = None, control: np.ndarray | None = None) -> go.Figure:
+    """Left: test accuracy (no dropout) against lag, one line per method (the no-dropout baseline included) at the
+    mean over seeds, with a band from the worst to the best seed; chance dashed, the claim's lags shaded (long) and
+    hatched grey (the short-lag control). Middle: the same test set with each method's training masks on. Right:
+    the training loss, mean over seeds (block means, so the chart ships a few hundred numbers)."""
+    cfg = exp.config
+    seeds = f"{cfg.seeds} seed{'s' if cfg.seeds > 1 else ''}"
+    fig = make_subplots(rows=1, cols=3, column_widths=[0.38, 0.38, 0.24], horizontal_spacing=0.06,
+                        subplot_titles=(f"At test time (no dropout), mean and range of {seeds}",
+                                        "With the training masks on", "Training loss"))
     fig.update_annotations(font_size=14)
     lags = exp.lags
-    chance = 1.0 / exp.histories[0].config.symbols
-    fig.add_scatter(x=[lags[0], lags[-1]], y=[chance, chance], mode="lines", line=dict(color=pal.GREY, dash="dash"),
-                    name=f"chance (1/{exp.histories[0].config.symbols})", row=1, col=1)
-    n_methods = len(exp.histories)
-    for k, h in enumerate(exp.histories):
-        m = h.config.method
+    symbols = exp.histories[0].config.symbols
+    chance = 1.0 / symbols
+    for col in (1, 2):
+        fig.add_scatter(x=[lags[0], lags[-1]], y=[chance, chance], mode="lines", line=dict(color=pal.GREY, dash="dash"),
+                        name=f"chance (1/{symbols})", legendgroup="chance", showlegend=col == 1, row=1, col=col)
+    n_methods = len(cfg.methods)
+    for k, m in enumerate(cfg.methods):
         # Where methods score the same (often 1.0) their lines coincide: each is drawn wider and with bigger
         # markers than the ones drawn after it, so a shared stretch shows as nested stripes, every colour visible.
-        fig.add_scatter(x=lags, y=h.accuracy, mode="lines+markers", name=label(m), legendgroup=m,
-                        line=dict(color=colour(m), width=2 + 1.5 * (n_methods - 1 - k)),
-                        marker=dict(size=5 + 3 * (n_methods - 1 - k), symbol=MARKER[k % len(MARKER)],
-                                    line=dict(color="white", width=1)),
-                        hovertemplate=f"{label(m)}: lag %{{x}}, accuracy %{{y:.2f}}<extra></extra>", row=1, col=1)
-        block = max(1, len(h.loss) // 60)
-        n = len(h.loss) // block * block
+        width, size = 2 + 1.5 * (n_methods - 1 - k), 5 + 3 * (n_methods - 1 - k)
+        for col, masked in ((1, False), (2, True)):
+            acc = exp.accuracies(m, masked)  # (seeds, lags)
+            lo, hi, mean = acc.min(0), acc.max(0), acc.mean(0)
+            fig.add_scatter(x=np.concatenate([lags, lags[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
+                            mode="lines", line=dict(width=0), fillcolor=_rgba(colour(m), 0.18), hoverinfo="skip",
+                            name=f"{label(m)} seed range", legendgroup=m, showlegend=False, row=1, col=col)
+            fig.add_scatter(x=lags, y=mean, mode="lines+markers", name=label(m), legendgroup=m, showlegend=col == 1,
+                            line=dict(color=colour(m), width=width, dash="dot" if m == "none" else "solid"),
+                            marker=dict(size=size, symbol=MARKER[k % len(MARKER)], line=dict(color="white", width=1)),
+                            customdata=np.stack([lo, hi], -1),
+                            hovertemplate=f"{label(m)}: lag %{{x}}, accuracy %{{y:.2f}} "
+                                          "(seeds %{customdata[0]:.2f}–%{customdata[1]:.2f})<extra></extra>",
+                            row=1, col=col)
+        loss = np.stack([h.loss for h in exp.runs_of(m)]).mean(0)
+        block = max(1, len(loss) // 60)
+        n = len(loss) // block * block
         steps = np.arange(n).reshape(-1, block).mean(1) + 1
-        fig.add_scatter(x=steps, y=h.loss[:n].reshape(-1, block).mean(1), mode="lines", name=label(m),
-                        legendgroup=m, showlegend=False, line=dict(color=colour(m), width=2), row=1, col=2)
-    if window is not None and len(window):  # after the traces: plotly skips shapes on empty subplots
-        fig.add_vrect(x0=window[0] - 0.5, x1=window[-1] + 0.5, fillcolor=pal.LIGHT, opacity=0.7, line_width=0,
-                      layer="below", row=1, col=1)
-        fig.add_annotation(x=(window[0] + window[-1]) / 2, y=0.05, text="longest<br>lags", showarrow=False,
-                           font=dict(size=12), row=1, col=1)
-    style(fig, height=440, legend_below=True)
-    fig.update_yaxes(range=[0, 1.08], title_text="accuracy", row=1, col=1)
-    fig.update_xaxes(title_text="lag: steps between the symbol and the answer", row=1, col=1)
-    fig.update_xaxes(title_text="training step", row=1, col=2)
-    fig.update_yaxes(title_text="loss", rangemode="tozero", row=1, col=2)
+        fig.add_scatter(x=steps, y=loss[:n].reshape(-1, block).mean(1), mode="lines", name=label(m),
+                        legendgroup=m, showlegend=False, line=dict(color=colour(m), width=2), row=1, col=3)
+    for col in (1, 2):  # after the traces: plotly skips shapes on empty subplots
+        if window is not None and len(window):
+            fig.add_vrect(x0=window[0] - 0.5, x1=window[-1] + 0.5, fillcolor=pal.LIGHT, opacity=0.7, line_width=0,
+                          layer="below", row=1, col=col)
+            fig.add_annotation(x=(window[0] + window[-1]) / 2, y=0.05, text="longest<br>lags", showarrow=False,
+                               font=dict(size=12), row=1, col=col)
+        if control is not None and len(control):
+            fig.add_vrect(x0=control[0] - 0.5, x1=control[-1] + 0.5, fillcolor=pal.LIGHT, opacity=0.4, line_width=0,
+                          layer="below", row=1, col=col)
+            fig.add_annotation(x=(control[0] + control[-1]) / 2, y=0.05, text="short<br>lags", showarrow=False,
+                               font=dict(size=12), row=1, col=col)
+        fig.update_yaxes(range=[0, 1.08], row=1, col=col)
+        fig.update_xaxes(title_text="lag (steps)", row=1, col=col)
+    style(fig, height=460, legend_below=True)
+    fig.update_yaxes(title_text="accuracy", row=1, col=1)
+    fig.update_xaxes(title_text="training step", row=1, col=3)
+    fig.update_yaxes(title_text="loss", rangemode="tozero", row=1, col=3)
     fig.update_layout(margin=dict(t=40, b=110), legend=dict(y=-0.27))
     return fig
 
@@ -284,11 +314,13 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None) -> go.Figur
 def coinciding(exp: Experiment) -> str:
     """Where the accuracy lines lie on top of each other: the methods that score exactly the same at the most
     lags, and at how many ("" if no two ever do). For the note under the memory chart."""
-    names = [label(h.config.method) for h in exp.histories]
+    methods = exp.config.methods
+    names = [label(m) for m in methods]
+    mean = [exp.accuracy(m) for m in methods]  # (lags,) each: the lines the chart draws (mean over seeds)
     best: tuple[int, tuple[int, ...]] = (0, ())
     groups: dict[tuple[int, ...], int] = {}
     for j in range(len(exp.lags)):
-        values = [float(h.accuracy[j]) for h in exp.histories]
+        values = [float(a[j]) for a in mean]
         for v in set(values):
             group = tuple(i for i, w in enumerate(values) if w == v)
             if len(group) > 1:

@@ -157,18 +157,24 @@ class DropConnectLinear(MaskLayer):
         return f"p={self.p}, inference={self.inference!r}, n_samples={self.n_samples}"
 
 
-def standout(z: torch.Tensor, alpha: float = 1.0, beta: float = 0.0, *,
+def standout(z: torch.Tensor, alpha: float = 1.0, beta: float = 0.0, *, input_sum: torch.Tensor | None = None,
              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Standout in training on pre-activations z: keep unit j with probability ``sigmoid(alpha·z_j + beta)``,
-    output ``(m ⊙ relu(z), m)``. The mask is sampled from z detached, so no gradient flows through it."""
-    m = masks.standout_mask(z.detach(), alpha, beta, generator=generator)
+    """Standout in training on pre-activations z: keep unit j with probability ``sigmoid(alpha·z_j + beta·Σa)``
+    (``input_sum`` = Σ_i a_i, the paper's form) or ``sigmoid(alpha·z_j + beta)`` (no ``input_sum``: the scalar-offset
+    simplification), output ``(m ⊙ relu(z), m)``. The mask is sampled from z detached: no gradient flows through it."""
+    s = None if input_sum is None else input_sum.detach()
+    m = masks.standout_mask(z.detach(), alpha, beta, input_sum=s, generator=generator)
     return m * F.relu(z), m
 
 
+STANDOUT_FORMS = ("paper", "offset")
+
+
 class StandoutLinear(MaskLayer):
-    """Standout (Ba & Frey 2013), affine-in-weights form: ``z = W x + b``, then :func:`standout`. Test time:
-    ``sigmoid(alpha·z + beta) ⊙ relu(z)`` (with alpha=1, beta=0 that is SiLU on z > 0). No p: alpha and beta
-    set the keep probability."""
+    """Standout (Ba & Frey 2013) with the paper's affine-in-weights standout network π = α·W + β: ``z = W x + b``,
+    then :func:`standout` with ``P(keep) = sigmoid(alpha·z + beta·Σ_i x_i)``. ``form="offset"`` is the
+    scalar-offset simplification ``sigmoid(alpha·z + beta)`` (the same at beta = 0). Test time: the keep
+    probability times ``relu(z)`` (with alpha=1, beta=0 that is SiLU on z > 0). No p: alpha and beta set it."""
 
     def __init__(
         self,
@@ -177,20 +183,26 @@ class StandoutLinear(MaskLayer):
         alpha: float = 1.0,
         beta: float = 0.0,
         *,
+        form: str = "paper",
         generator: torch.Generator | None = None,
     ):
         super().__init__(generator=generator)
         if not (math.isfinite(alpha) and math.isfinite(beta)):
             raise ValueError(f"alpha and beta have to be finite, but got alpha={alpha}, beta={beta}")
+        if form not in STANDOUT_FORMS:
+            raise ValueError(f"form has to be one of {', '.join(STANDOUT_FORMS)}, but got {form!r}")
         self.linear = nn.Linear(in_features, out_features)
-        self.alpha, self.beta = float(alpha), float(beta)
+        self.alpha, self.beta, self.form = float(alpha), float(beta), form
+
+    def _input_sum(self, x: torch.Tensor) -> torch.Tensor | None:
+        return x.sum(-1, keepdim=True) if self.form == "paper" else None  # (B, 1): Σ_i a_i
 
     def train_time(self, x):
-        return standout(self.linear(x), self.alpha, self.beta, generator=self.generator)
+        return standout(self.linear(x), self.alpha, self.beta, input_sum=self._input_sum(x), generator=self.generator)
 
     def test_time(self, x):
         z = self.linear(x)
-        return masks.standout_keep_prob(z, self.alpha, self.beta) * F.relu(z)
+        return masks.standout_keep_prob(z, self.alpha, self.beta, self._input_sum(x)) * F.relu(z)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}, beta={self.beta}"
+        return f"alpha={self.alpha}, beta={self.beta}, form={self.form!r}"

@@ -108,9 +108,9 @@ class _LSTMSequence(torch.autograd.Function):
 
 
 class LSTMOutput(NamedTuple):
-    h: Tensor  # (T, B, H) hidden state h_t at every step
+    h: Tensor  # (T, B, H) the output at every step as the next layer receives it: h_t (⊙ m_y with an output mask)
     c: Tensor  # (T, B, H) the cell state as the network reads it, m_c ⊙ c_t (= c_t without a c mask)
-    h_n: Tensor  # (B, H) last hidden state
+    h_n: Tensor  # (B, H) the last output, h[-1]
     c_n: Tensor  # (B, H) last carried cell state
 
 
@@ -145,7 +145,8 @@ def lstm_forward(
     h0, c0 = state if state is not None else (x.new_zeros(B, H), x.new_zeros(B, H))
     xw = input_projection(x, w_ih, bias, s.x)
     hs, cs = _LSTMSequence.apply(xw, w_hh, h0, c0, s.h, s.g, s.c)
-    return LSTMOutput(hs, cs if s.c is None else cs * s.c, hs[-1], cs[-1])
+    out = hs if s.y is None else hs * s.y  # an output mask acts after the recurrence (Zaremba et al.)
+    return LSTMOutput(out, cs if s.c is None else cs * s.c, out[-1], cs[-1])
 
 
 class MaskedLSTM(nn.Module):

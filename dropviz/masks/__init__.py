@@ -40,6 +40,7 @@ from dropviz.masks.recurrent import (
     semeniuta_schedule,
     token_mask,
     variational_schedule,
+    zaremba_schedule,
 )
 
 __all__ = [
@@ -48,5 +49,5 @@ __all__ = [
     "dropblock_mask", "dropconnect_mask", "embedding_mask", "expand_blocks", "gaussian_mask", "gaussian_std",
     "hole_extent", "make_generator", "maxdrop_mask", "naive_schedule", "per_sequence_mask", "per_step_mask",
     "pixel_mask", "rnndrop_schedule", "semeniuta_schedule", "spatial_mask", "standout_keep_prob", "standout_mask",
-    "token_mask", "variational_schedule",
+    "token_mask", "variational_schedule", "zaremba_schedule",
 ]

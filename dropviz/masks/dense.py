@@ -116,14 +116,20 @@ def dropconnect_mask(
     return WeightMask(weight=full[:, :, :in_features], bias=full[:, :, in_features])
 
 
-def standout_keep_prob(z: torch.Tensor, alpha: float = 1.0, beta: float = 0.0) -> torch.Tensor:
-    """Standout (Ba & Frey 2013, affine approximation): ``P(keep unit j) = sigmoid(alpha * z_j + beta)``,
-    where ``z`` is the unit's drive (pre-activation). For ``alpha > 0`` strongly driven units are kept
-    *more* often."""
+def standout_keep_prob(z: torch.Tensor, alpha: float = 1.0, beta: float = 0.0,
+                       input_sum: torch.Tensor | None = None) -> torch.Tensor:
+    """Standout's keep probability for drive ``z`` (the unit's pre-activation).
+
+    The paper's form (Ba & Frey 2013, the affine-in-weights standout network π = α·W + β, pass ``input_sum``):
+    ``Σ_i π_ji a_i = α·z_j + β·Σ_i a_i``, so ``P(keep unit j) = sigmoid(alpha * z_j + beta * input_sum)``, with
+    ``input_sum = Σ_i a_i`` the sum of the layer's inputs (broadcastable to z, e.g. (B, 1)). Without
+    ``input_sum``: the scalar-offset simplification ``sigmoid(alpha * z + beta)`` of some ports (equal at β = 0).
+    For ``alpha > 0`` strongly driven units are kept *more* often."""
     for name, v in (("alpha", alpha), ("beta", beta)):
         if not math.isfinite(float(v)):
             raise ValueError(f"{name} has to be a finite number, but got {v!r}")
-    return torch.sigmoid(alpha * z + beta)
+    offset = beta if input_sum is None else beta * input_sum
+    return torch.sigmoid(alpha * z + offset)
 
 
 def standout_mask(
@@ -131,9 +137,11 @@ def standout_mask(
     alpha: float = 1.0,
     beta: float = 0.0,
     *,
+    input_sum: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Standout mask for drive ``z`` (any shape, usually (B, D)): 1 = keep, drawn per unit per example
-    with ``P(keep) = sigmoid(alpha * z + beta)``. No rescaling: at test time multiply by that probability."""
-    prob = standout_keep_prob(z, alpha, beta)
+    with ``P(keep)`` from :func:`standout_keep_prob` (the paper's form when ``input_sum`` is given). No
+    rescaling: at test time multiply by that probability."""
+    prob = standout_keep_prob(z, alpha, beta, input_sum)
     return torch.bernoulli(prob, generator=generator)

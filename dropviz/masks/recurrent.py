@@ -6,7 +6,7 @@ probability everywhere; masks are inverted (kept values hold 1/(1−p)), so test
 
     i, f, g, o = σ, σ, tanh, σ of  W (x_t ⊙ m_x) + U (h_{t−1} ⊙ m_h) + b
     c_t = k_t ⊙ (f ⊙ c_{t−1} + i ⊙ (g ⊙ m_g))        k_t = [m_c,t ≠ 0], the 0/1 form of m_c
-    h_t = o ⊙ tanh(m_c,t ⊙ c_t)
+    h_t = o ⊙ tanh(m_c,t ⊙ c_t)                     y_t = h_t ⊙ m_y,t  (what the next layer receives)
 
 A cell mask zeroes the dropped cells (0/1, so a kept cell is never rescaled twice) and scales the kept ones
 by 1/(1−p) where the cell is read. With a 0/1 mask this is exactly c_t = m ⊙ (f ⊙ c_{t−1} + i ⊙ g) as the
@@ -14,9 +14,14 @@ papers write it (m ⊙ m = m); with an inverted mask applied to the carried stat
 every step would grow as (1/(1−p))^t (the exploding state Semeniuta et al. 2016 §3 point out).
 
 Methods (see ../shared/METHODS.md §9-§11):
-- ``naive``: a fresh mask at every step on the hidden state: a dropped unit outputs h_t = 0 and its cell
-  forgets (the mistake: a memory survives L steps only if its unit is kept L times, probability (1−p)^L).
-  A per-step mask on h_{t−1} alone would leave the LSTM's memory, c, untouched.
+- ``naive``: RNNDrop's cell mask redrawn at every step (per-step state masking): a dropped unit outputs h_t = 0
+  and its cell forgets (the mistake: a memory survives L steps only if its unit is kept L times, probability
+  (1−p)^L). The memory loss Semeniuta et al. 2016 analyse. Often misattributed to Zaremba et al. 2014, who
+  mask only the non-recurrent connections (below). A per-step mask on h_{t−1} alone would leave c untouched.
+- ``zaremba``: Zaremba, Sutskever & Vinyals, "Recurrent Neural Network Regularization", arXiv:1409.2329
+  https://arxiv.org/abs/1409.2329 : a fresh mask at every step on the non-recurrent connections only, the input
+  x_t into the LSTM and its output h_t to the next layer (y); h_{t−1} → h_t and c are never masked, so it keeps
+  memory.
 - ``rnndrop``: Moon et al., "RNNDROP: a novel dropout for RNNs in ASR", ASRU 2015
   https://www.semanticscholar.org/paper/4a5e68033940785468cbe34bd6249106c311acfb : the same cell mask,
   drawn once per sequence.
@@ -39,7 +44,7 @@ from torch import Tensor
 from dropviz._validate import check_p, positive_int
 from dropviz.masks.dense import bernoulli_mask
 
-WIRES: tuple[str, ...] = ("x", "h", "c", "g")
+WIRES: tuple[str, ...] = ("x", "h", "c", "g", "y")
 GATES: tuple[str, ...] = ("i", "f", "g", "o")  # torch.nn.LSTM's order of the four row blocks of W and U
 MAX_STEPS = 200  # longest sequence a page may ask for
 MAX_UNITS = 256  # widest layer a page may ask for
@@ -92,9 +97,10 @@ class MaskSchedule:
     h: Tensor | None = None  # (T, B, H) or (T, 4, B, H): multiplies h_{t-1} before U
     c: Tensor | None = None  # (T, B, H): zeroes dropped cells, scales kept ones where read: h_t = o ⊙ tanh(m ⊙ c_t)
     g: Tensor | None = None  # (T, B, H): multiplies the candidate update g_t
+    y: Tensor | None = None  # (T, B, H): multiplies the output h_t on its way to the next layer (not the recurrence)
 
     def wires(self) -> dict[str, Tensor]:
-        """The masked wires, in the order x, h, c, g."""
+        """The masked wires, in the order x, h, c, g, y."""
         masked = {f.name: getattr(self, f.name) for f in fields(self) if f.name in WIRES}
         return {name: m for name, m in masked.items() if m is not None}
 
@@ -126,11 +132,24 @@ def _one_wire(method: str, wire: str, per_sequence: bool, doc: str) -> Callable[
     return schedule
 
 
-naive_schedule = _one_wire("naive", "c", False, "A fresh mask at every step on the cell (and so h): (T, B, H).")
+naive_schedule = _one_wire("naive", "c", False, "Per-step state masking (RNNDrop's cell mask redrawn at every step): "
+                           "a fresh mask at every step on the cell (and so h): (T, B, H).")
 rnndrop_schedule = _one_wire("rnndrop", "c", True,
                              "RNNDrop: one cell mask per sequence, reused at every step: (T, B, H), constant over T.")
 semeniuta_schedule = _one_wire("semeniuta", "g", False, "Recurrent dropout without memory loss: a fresh mask at "
                                "every step on the candidate g_t: (T, B, H).")
+
+
+def zaremba_schedule(steps: int, batch: int, input_size: int, hidden_size: int, p: float, *, tied: bool = True,
+                     generator=None, device=None, dtype: torch.dtype = torch.float32) -> MaskSchedule:
+    """Zaremba et al. 2014: fresh masks at every step on the non-recurrent connections only, the input x_t
+    (T, B, D) and the output h_t passed to the next layer (T, B, H); the recurrence h_{t−1} → h_t and the cell
+    are never masked."""
+    p = check_p(p)
+    B, D, H = _sizes(steps, batch, input_size, hidden_size)
+    kw = dict(generator=generator, device=device, dtype=dtype)
+    return MaskSchedule("zaremba", p, False, x=per_step_mask(steps, (B, D), p, **kw),
+                        y=per_step_mask(steps, (B, H), p, **kw))
 
 
 def variational_schedule(steps: int, batch: int, input_size: int, hidden_size: int, p: float, *, tied: bool = True,

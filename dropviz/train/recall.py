@@ -1,6 +1,11 @@
 """Train small LSTMs on the long-memory recall task (:func:`dropviz.data.recall_task`) with each recurrent
-dropout schedule, and measure accuracy against lag. No Streamlit, no globals: ``train(config)`` is a pure
-function of its frozen config (same config, same device -> same numbers), so its result can be cached by it.
+dropout schedule and a no-dropout baseline, over several seeds, and measure accuracy against lag: at test time
+(no dropout) and with the training masks on. No Streamlit, no globals: ``train(config)`` is a pure function of
+its frozen config (same config, same device -> same numbers), so its result can be cached by it.
+
+Schedules: naive (per-step state masking), Zaremba et al. 2014 https://arxiv.org/abs/1409.2329, RNNDrop (Moon et
+al. 2015), Semeniuta et al. 2016 https://arxiv.org/abs/1603.05118, Gal & Ghahramani 2016
+https://arxiv.org/abs/1512.05287 (see :mod:`dropviz.masks.recurrent`).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ class TrainConfig:
     batch: int = 64  # sequences per step
     lr: float = 0.01  # Adam learning rate (large: small net, few steps)
     clip: float = 1.0  # gradient-norm clip: LSTM gradients spike while the memory forms
-    eval_per_lag: int = 48  # test sequences per lag (accuracy resolution ±1/√48 ≈ 0.07 per lag)
+    eval_per_lag: int = 96  # test sequences per lag (accuracy resolution ±1/√96 ≈ 0.05 per lag)
     seed: int = 0  # weights, batches and masks all come from this seed
     device: str = "cpu"  # where to train: "cpu", "cuda" or "mps"
 
@@ -60,6 +65,7 @@ class History:
     lags: np.ndarray  # (max_lag,) 1 … max_lag
     accuracy: np.ndarray  # (max_lag,) test accuracy (no dropout) at each lag
     seconds: float  # wall time of the training loop
+    accuracy_masked: np.ndarray  # (max_lag,) the same test set with the training masks on (= accuracy for "none")
 
 
 class RecallNet(nn.Module):
@@ -76,14 +82,23 @@ class RecallNet(nn.Module):
         return self.readout(self.lstm(x, schedule).h_n)  # (B, classes)
 
 
-def _evaluate(model: RecallNet, cfg: TrainConfig, device: str) -> np.ndarray:
-    """Accuracy per lag on a fixed test set (its own seed), dropout off."""
-    g = masks.make_generator(cfg.seed + 1_000_003)
+def _evaluate(model: RecallNet, cfg: TrainConfig, device: str) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy per lag on a fixed test set (its own seed, the same for every method and seed): dropout off, and
+    with a fresh draw of the training masks (what the network faced while it learned)."""
+    g = masks.make_generator(1_000_003)
     lags = torch.arange(1, cfg.max_lag + 1).repeat_interleave(cfg.eval_per_lag)
     test = data.recall_task(len(lags), cfg.max_lag, cfg.symbols, cfg.distractors, generator=g, lags=lags)
+    tokens = test.tokens.to(device)
+    sched = None
+    if cfg.method != "none":
+        sched = methods.schedule(cfg.method, cfg.max_lag + 1, len(lags), cfg.embed, cfg.hidden, cfg.p, tied=cfg.tied,
+                                 generator=make_generator(cfg.seed + 2, device), device=device)
+    out = []
     with torch.no_grad():
-        hit = (model(test.tokens.to(device)).argmax(1).cpu() == test.target).double()
-    return hit.view(cfg.max_lag, cfg.eval_per_lag).mean(1).numpy()
+        for s in (None, sched):
+            hit = (model(tokens, s).argmax(1).cpu() == test.target).double()
+            out.append(hit.view(cfg.max_lag, cfg.eval_per_lag).mean(1).numpy())
+    return out[0], out[1]
 
 
 def train(config: TrainConfig, *, ctx: StepContext | None = None,
@@ -129,42 +144,67 @@ def _train(config: TrainConfig, ctx: StepContext | None, on_step) -> History:
     t0 = time.perf_counter()
     losses = engine.fit(step, cfg.steps, ctx=ctx)
     seconds = time.perf_counter() - t0
-    return History(cfg, losses, np.arange(1, cfg.max_lag + 1), _evaluate(model.eval(), cfg, device), seconds)
+    clean, masked = _evaluate(model.eval(), cfg, device)
+    return History(cfg, losses, np.arange(1, cfg.max_lag + 1), clean, seconds, masked)
 
 
 # -- the page's experiment: every method at the same p ------------------------------------------------
 
 
+BASELINE = "none"  # the no-dropout control every experiment trains beside the schedules
+
+
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """The "does it remember?" experiment: the same task and budget for every method, at the same p."""
+    """The "does it remember?" experiment: the same task and budget for every method and a no-dropout baseline,
+    at the same p, repeated over ``seeds`` seeds (weights, batches and masks; the test set is shared). Sized for a
+    shared 2-core server: 6 models × 3 seeds × 200 steps of a 16-unit LSTM train in about 15-20 s."""
 
-    p: float = 0.5  # drop probability, the same for every method
-    hidden: int = 32  # LSTM units of every model
-    max_lag: int = 30  # longest lag (sequence length - 1)
-    steps: int = 300  # optimiser steps per model
+    p: float = 0.25  # drop probability, the same for every method (0.5 is so harsh naive learns nothing at all)
+    hidden: int = 16  # LSTM units of every model (few enough that per-step state masks cannot be out-voted)
+    max_lag: int = 20  # longest lag (sequence length - 1)
+    steps: int = 200  # optimiser steps per model
     tied: bool = True  # variational: tied or untied gate masks
-    seed: int = 0  # the same weights, batches and test set for every method
+    seed: int = 0  # first seed; the runs use seed, seed + 1, … seed + seeds − 1
     device: str = "cpu"  # where to train
-    methods: tuple[str, ...] = methods.schedules()  # which schedules to train, in this order
+    methods: tuple[str, ...] = (BASELINE, *methods.schedules())  # what to train, in this order
+    seeds: int = 3  # repeats per method: the spread shows what is signal and what is luck
+
+    def __post_init__(self):
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or not 1 <= self.seeds <= 8:
+            raise ValueError(f"seeds has to be a whole number from 1 to 8, but got {self.seeds!r}")
+
+    @property
+    def schedules(self) -> tuple[str, ...]:
+        """The dropout methods of the experiment, without the baseline."""
+        return tuple(m for m in self.methods if m != BASELINE)
 
     def runs(self) -> tuple[TrainConfig, ...]:
         base = TrainConfig(p=self.p, hidden=self.hidden, max_lag=self.max_lag, steps=self.steps, tied=self.tied,
                            seed=self.seed, device=self.device)
-        return tuple(replace(base, method=m) for m in self.methods)
+        return tuple(replace(base, method=m, seed=self.seed + k) for m in self.methods for k in range(self.seeds))
 
     def quick(self) -> ExperimentConfig:
         """A smaller experiment with the same message, for tests and ``--quick`` claims."""
-        return replace(self, hidden=min(self.hidden, 24), max_lag=min(self.max_lag, 20), steps=min(self.steps, 150))
+        return replace(self, hidden=min(self.hidden, 16), max_lag=min(self.max_lag, 12), steps=min(self.steps, 120),
+                       seeds=min(self.seeds, 2))
 
 
 @dataclass(frozen=True)
 class Experiment:
     config: ExperimentConfig
-    histories: tuple[History, ...]  # one per method, in config.methods order
+    histories: tuple[History, ...]  # config.runs() order: per method, its seeds
 
-    def accuracy(self, method: str) -> np.ndarray:
-        return self.histories[self.config.methods.index(method)].accuracy
+    def runs_of(self, method: str) -> tuple[History, ...]:
+        return tuple(h for h in self.histories if h.config.method == method)
+
+    def accuracies(self, method: str, masked: bool = False) -> np.ndarray:
+        """(seeds, max_lag): every seed's accuracy per lag (``masked``: with the training masks on)."""
+        return np.stack([h.accuracy_masked if masked else h.accuracy for h in self.runs_of(method)])
+
+    def accuracy(self, method: str, masked: bool = False) -> np.ndarray:
+        """(max_lag,) the mean over seeds."""
+        return self.accuracies(method, masked).mean(0)
 
     @property
     def lags(self) -> np.ndarray:
@@ -198,7 +238,8 @@ def run_experiment(config: ExperimentConfig, *, ctx: StepContext | None = None,
             if on_step is not None:
                 on_step(before + step, total, r.method)
 
-        histories.append(train(r, ctx=_Within(ctx, done, total, r.method), on_step=report, threads=threads))
+        histories.append(train(r, ctx=_Within(ctx, done, total, f"{r.method} (seed {r.seed})"), on_step=report,
+                               threads=threads))
         done += r.steps
     return Experiment(config, tuple(histories))
 

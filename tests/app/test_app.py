@@ -41,6 +41,27 @@ def assert_clean(at: AppTest, where: str) -> None:
     assert not at.error, f"{where}: {[e.value for e in at.error]}"
 
 
+def values(v):
+    """A trace's x/y/z as numbers: a plain list, or plotly's base64 typed array {dtype, bdata, shape}."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if v.get("shape") else a
+    return np.asarray(v, dtype=float)
+
+
+def test_values_decodes_plotly_typed_arrays():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(x=np.arange(3.0), y=np.array([0.5, 0.25, 1.0])))
+    trace = json.loads(fig.to_json())["data"][0]
+    assert np.array_equal(values(trace["y"]), [0.5, 0.25, 1.0]) and np.array_equal(values([1, 2]), [1.0, 2.0])
+
+
 def _has_data(trace: dict) -> bool:
     if str(trace.get("source", "")).startswith("data:image/"):  # an image trace carries its picture inline
         return True
@@ -231,3 +252,27 @@ def test_malformed_seed_in_url_gets_a_clear_message(query):
     assert_clean(at, str(query))
     assert any("`seed=" in w.value for w in at.warning)
     assert at.number_input(key="seed").value == 0
+
+
+def test_standout_page_draws_the_papers_keep_probability():
+    """The keep-probability curve is σ(α·z + β·Σa) at the batch's mean input sum, as the page computes it."""
+    import numpy as np
+
+    from dropviz.demos import dense as dense_demo
+
+    at = open_page("pages/13_standout.py", {"alpha": "1.5", "beta": "-0.5"})
+    assert_clean(at, "standout")
+    d = dense_demo.standout_demo(1.5, -0.5, 0)
+    curve = next(t for t in chart_specs(at)[0]["data"] if t.get("name") == "σ(α·z+β·Σa)")
+    z, y = values(curve["x"]), values(curve["y"])
+    assert np.allclose(y, 1 / (1 + np.exp(-(1.5 * z - 0.5 * d.input_sum))), atol=1e-6)
+    assert not np.allclose(y, 1 / (1 + np.exp(-(1.5 * z - 0.5))), atol=1e-3)  # not the scalar offset
+    assert f"{d.input_sum:.2f}" in " ".join(m.value for m in at.markdown)
+
+
+def test_dropconnect_page_shows_the_three_rules_and_its_claim():
+    at = open_page("pages/12_dropconnect.py", {"p": "0.3"})
+    assert_clean(at, "dropconnect")
+    text = " ".join(m.value for m in at.markdown)
+    assert "`dropconnect.gaussian_inference_beats_weight_scaling`" in text and "PASS" in text
+    assert "within" in text and "better" in text  # the criterion: within MC error, and how much better

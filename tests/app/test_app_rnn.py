@@ -7,14 +7,15 @@ import contextlib
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from dropviz import jobs, methods, train, ui
-from tests.app.test_app import assert_clean, chart_specs, open_page
+from tests.app.test_app import assert_clean, chart_specs, open_page, values
 
 pytestmark = pytest.mark.app
 MASKS, MEMORY = "pages/30_rnn-masks.py", "pages/31_rnn-memory.py"
-TINY = {"lag": "5", "hidden": "8", "steps": "50"}  # trains in about a second
+TINY = {"p": "0.5", "lag": "5", "hidden": "8", "steps": "50"}  # trains in a few seconds
 
 
 def _text(at) -> str:
@@ -74,7 +75,20 @@ def test_memory_page_default_trains_in_the_background_then_shows_the_shared_resu
     specs = chart_specs(at)
     assert len(specs) == 2  # the task and the accuracy chart
     names = [t.get("name") for t in specs[1]["data"]]
-    assert {m.label for m in methods.by_family("recurrent") if m.wire} <= set(names)
+    assert {m.label for m in methods.by_family("recurrent") if m.wire} | {"no dropout"} <= set(names)
+    # what the chart shows: per method the mean over seeds without dropout (x axis 1) and with the masks on
+    # (x axis 2), each with a band from the worst to the best seed
+    exp = ui.trained(cfg)
+    lines = {(t["name"], t.get("xaxis", "x")): t for t in specs[1]["data"] if t.get("mode") == "lines+markers"}
+    for m in cfg.methods:
+        label = "no dropout" if m == "none" else methods.get(m).label
+        assert np.allclose(values(lines[(label, "x")]["y"]), exp.accuracy(m))
+        assert np.allclose(values(lines[(label, "x2")]["y"]), exp.accuracy(m, masked=True))
+    bands = [t for t in specs[1]["data"] if t.get("fill") == "toself"]
+    assert len(bands) == 2 * len(cfg.methods) and cfg.seeds >= 3
+    naive = exp.accuracies("naive")
+    band = next(t for t in bands if t["name"].startswith("naive") and t.get("xaxis", "x") == "x")
+    assert np.allclose(values(band["y"]), np.concatenate([naive.max(0), naive.min(0)[::-1]]))
     text = _text(at)
     assert "`rnn.naive_dropout_forgets`" in text and "PASS" in text and "FAIL" not in text
     assert not at.button  # nothing to press
@@ -109,6 +123,15 @@ def test_slider_moves_never_train(monkeypatch):
     assert all(k == train.ExperimentConfig(device=ui.device()) for k in submitted), submitted
 
 
+def _idle(timeout: float = 300.0) -> None:
+    """Wait until the server's trainer is free: an earlier test's page visit may have started the default experiment
+    (18 models), and these tests count places in the queue."""
+    deadline = time.monotonic() + timeout
+    while any(ui.queue().counts().values()):
+        assert time.monotonic() < deadline, f"the trainer stayed busy for {timeout:.0f} s"
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def _busy_trainer():
     """Another session's training holds the only trainer until the block ends."""
@@ -127,6 +150,7 @@ def _busy_trainer():
 
 def test_a_second_session_waits_with_its_position_then_trains():
     cfg = train.ExperimentConfig(p=0.5, hidden=8, max_lag=5, steps=50, seed=9, device=ui.device())
+    _idle()
     with _busy_trainer():
         at = open_page(MEMORY, {**TINY, "seed": "9"}, seed=9)
         at.button[0].click().run()
@@ -144,7 +168,8 @@ def test_a_second_session_waits_with_its_position_then_trains():
 
 def test_stop_ends_a_training_within_a_second():
     cfg = train.ExperimentConfig(p=0.5, hidden=64, max_lag=50, steps=500, seed=11, device=ui.device())
-    at = open_page(MEMORY, {"lag": "50", "hidden": "64", "steps": "500", "seed": "11"}, seed=11)
+    _idle()
+    at = open_page(MEMORY, {"p": "0.5", "lag": "50", "hidden": "64", "steps": "500", "seed": "11"}, seed=11)
     at.button[0].click().run()
     q = ui.queue()
     deadline = time.monotonic() + 120

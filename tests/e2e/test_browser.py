@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -399,7 +400,7 @@ def test_image_animation_plays(server, page):
 # -- the recurrent pages --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["naive", "rnndrop", "semeniuta", "variational"])
+@pytest.mark.parametrize("method", ["naive", "zaremba", "rnndrop", "semeniuta", "variational"])
 def test_rnn_masks_animation_plays_and_keeps_its_heatmaps(server, page, method):
     page.goto(f"{server}/rnn-masks?method={method}&steps=20")
     settle(page)
@@ -425,12 +426,15 @@ def test_rnn_memory_shows_the_trained_experiment_and_its_claim(server, page):
     settle(page, timeout_s=180)
     plot = page.locator(".js-plotly-plot").nth(1)
     names = plot.evaluate("e => e.data.map(t => t.name)")
-    assert {"naive", "RNNDrop", "recurrent (Semeniuta)", "variational (Gal)"} <= set(names)
+    assert {"no dropout", "naive", "Zaremba", "RNNDrop", "recurrent (Semeniuta)", "variational (Gal)"} <= set(names)
+    bands = plot.evaluate("e => e.data.filter(t => t.fill === 'toself').length")
+    assert bands == 2 * 6  # a seed-range band per method, without and with the masks
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "rnn.naive_dropout_forgets" in text and "PASS" in text
+    screenshot(page, "rnn-memory-trained")
     page.goto(f"{server}/rnn-memory?steps=100")  # other settings: a button, not a training
     settle(page)
-    assert page.get_by_role("button", name="Train these four models").count() == 1
+    assert page.get_by_role("button", name=re.compile(r"^Train these \d+ models$")).count() == 1
     assert page.locator(".js-plotly-plot").count() == 1
     screenshot(page, "rnn-memory-untrained")
 
@@ -438,7 +442,7 @@ def test_rnn_memory_shows_the_trained_experiment_and_its_claim(server, page):
 def test_rnn_memory_training_shows_progress_and_stops(server, page):
     page.goto(f"{server}/rnn-memory?steps=500&hidden=64&lag=50&seed=3")
     settle(page)
-    page.get_by_role("button", name="Train these four models").click()
+    page.get_by_role("button", name=re.compile(r"^Train these \d+ models$")).click()
     page.get_by_role("button", name="Stop").wait_for(timeout=120_000)
     page.wait_for_function("document.querySelector('[data-testid=\"stProgress\"]') !== null", timeout=60_000)
     screenshot(page, "rnn-memory-training")

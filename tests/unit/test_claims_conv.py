@@ -17,9 +17,10 @@ def test_spatial_claim_fails_for_per_pixel_masks(monkeypatch, mutate):
     assert claims.run("spatial.whole_channels", quick=True).status == "FAIL"
 
 
-def test_dropblock_claim_fails_if_overlap_is_ignored(monkeypatch, mutate):
+def test_dropblock_claim_ignores_the_implementations_expected_rate(mutate):
+    """The claim's reference is its own closed form: breaking the module's helper changes nothing."""
     mutate(masks, "dropblock_expected_rate", lambda p, bs, h, w: p)
-    assert claims.run("dropblock.actual_rate_below_nominal", quick=True).status == "FAIL"
+    assert claims.run("dropblock.actual_rate_below_nominal", quick=True).status == "PASS"
 
 
 def test_pwp_claim_fails_with_scaled_max_weights(monkeypatch, mutate):

@@ -90,37 +90,47 @@ def test_embedding_figure_greys_out_dropped_words():
     assert fig.data[0].text[0][0] == rnn_demo.WORDS[d.tokens[0, 0]]
 
 
-def test_memory_figure_plots_each_methods_accuracy():
-    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4))
-    fig = figs.memory_figure(e, np.array([4]))
+def test_memory_figure_shows_mean_and_seed_range_with_and_without_masks():
+    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4, seeds=2))
+    fig = figs.memory_figure(e, np.array([4]), np.array([1]))
     lines = [t for t in fig.data if t.mode == "lines+markers"]
-    assert [t.name for t in lines] == [figs.label(m) for m in e.config.methods]
-    for tr, h in zip(lines, e.histories, strict=True):
-        assert np.allclose(_arr(tr.y), h.accuracy) and np.allclose(_arr(tr.x), e.lags)
+    # per method (the no-dropout baseline first): the no-dropout panel, then the masks-on panel
+    assert [t.name for t in lines] == [figs.label(m) for m in e.config.methods for _ in range(2)]
+    assert lines[0].name == "no dropout"
+    for k, m in enumerate(e.config.methods):
+        clean, masked = lines[2 * k], lines[2 * k + 1]
+        assert np.allclose(_arr(clean.y), e.accuracy(m)) and np.allclose(_arr(masked.y), e.accuracy(m, masked=True))
+        assert np.allclose(_arr(clean.x), e.lags)
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert len(bands) == 2 * len(e.config.methods)
+    runs = e.accuracies("naive")
+    band = next(t for t in bands if t.name.startswith(figs.label("naive")))
+    assert np.allclose(_arr(band.y), np.concatenate([runs.max(0), runs.min(0)[::-1]]))  # from worst to best seed
     chance = fig.data[0]
     assert np.allclose(_arr(chance.y), 1 / 8)
-    (shade,) = fig.layout.shapes  # the claim's window of longest lags
-    assert (shade.x0, shade.x1) == (3.5, 4.5)
+    long_, short = [(s.x0, s.x1) for s in fig.layout.shapes][:2]  # the claim's windows: longest and short lags
+    assert long_ == (3.5, 4.5) and short == (0.5, 1.5)
 
 
 def test_memory_figure_keeps_every_method_visible_where_lines_coincide():
-    """Issue 14, item 8: RNNDrop hid under variational at accuracy 1.0. Each line is drawn wider, with bigger
-    markers, than every line drawn after it (nested stripes), and the note names the methods that coincide."""
+    """Issue 14, item 8: RNNDrop hid under variational at accuracy 1.0. Each method's line is drawn wider, with
+    bigger markers, than every line drawn after it (nested stripes), and the note names the methods that coincide."""
     import dataclasses
 
-    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4))
-    ones = np.ones_like(e.histories[0].accuracy)
+    e = train.run_experiment(train.ExperimentConfig(steps=10, hidden=8, max_lag=4, seeds=1))
+    ones = np.ones(4)
     naive = np.array([0.2, 0.4, 0.3, 0.1])
     same = dataclasses.replace(e, histories=tuple(
         dataclasses.replace(h, accuracy=naive if h.config.method == "naive" else ones) for h in e.histories))
     fig = figs.memory_figure(same, np.array([4]))
-    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    lines = [t for t in fig.data if t.mode == "lines+markers" and t.xaxis == "x"]  # the test-time panel
+    assert [t.name for t in lines] == [figs.label(m) for m in e.config.methods]
     widths, sizes = [t.line.width for t in lines], [t.marker.size for t in lines]
     assert widths == sorted(widths, reverse=True) and len(set(widths)) == len(widths)
     assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes)
-    assert len({t.marker.symbol for t in lines[1:]}) == len(lines) - 1
     note = figs.coinciding(same)
-    assert note.startswith("RNNDrop, recurrent (Semeniuta) and variational (Gal) score exactly the same at 4 of 4")
+    others = [figs.label(m) for m in e.config.methods if m != "naive"]
+    assert note.startswith(", ".join(others[:-1]) + " and " + others[-1] + " score exactly the same at 4 of 4"), note
     apart = dataclasses.replace(e, histories=tuple(
         dataclasses.replace(h, accuracy=np.full(4, 0.1 * (i + 1))) for i, h in enumerate(e.histories)))
     assert figs.coinciding(apart) == ""

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from dropviz import layers, masks
+from tests.conftest import binomial_ok
 
 
 def g(seed: int = 0) -> torch.Generator:
@@ -48,19 +49,35 @@ def test_pwp_equals_the_mean_training_output(p, pool):
 
 @pytest.mark.parametrize(
     "make",
-    [lambda g: layers.SpatialDropout2d(0.5, generator=g), lambda g: layers.DropBlock2d(0.5, 3, generator=g),
-     lambda g: layers.MaxDrop2d(0.5, 3, generator=g), lambda g: layers.Cutout(6, generator=g)],
+    [lambda g: layers.SpatialDropout2d(0.3, generator=g), lambda g: layers.DropBlock2d(0.3, 3, generator=g),
+     lambda g: layers.MaxDrop2d(0.3, 3, generator=g), lambda g: layers.Cutout(6, generator=g)],
     ids=["spatial", "dropblock", "maxdrop", "cutout"],
 )
 def test_conv_layers_mask_in_training_and_are_identity_in_eval(make):
+    """Each layer's zeros have its method's structure, at the expected rate; eval() is the identity."""
     layer = make(masks.make_generator(0))
-    x = torch.rand(4, 3, 16, 16) + 0.1
+    x = torch.rand(64, 3, 16, 16) + 0.1
     y = layer(x)
     assert y.shape == x.shape and torch.allclose(y, x * layer.last_mask)
-    assert (y == 0).any()
+    dropped = (y == 0)
+    if isinstance(layer, layers.SpatialDropout2d):  # whole channels, each with probability 0.3
+        per_channel = dropped.flatten(2)
+        assert (per_channel.all(-1) | ~per_channel.any(-1)).all()
+        assert binomial_ok(int(per_channel.all(-1).sum()), 64 * 3, 0.3)
+    elif isinstance(layer, layers.DropBlock2d):  # every zero lies in a fully dropped 3×3 block
+        full = F.avg_pool2d(dropped.float(), 3, 1).eq(1).float()  # (…, 14, 14): top-left of an all-zero 3×3
+        covered = F.max_pool2d(F.pad(full, (2, 2, 2, 2)), 3, 1).bool()  # (…, 16, 16): inside such a block
+        assert (covered | ~dropped).all() and dropped.any(-1).any(-1).float().mean() > 0.5
+    elif isinstance(layer, layers.MaxDrop2d):  # a map loses nothing or exactly the 3×3 window at its maximum
+        lost = dropped.flatten(2).sum(-1)
+        assert set(lost.unique().tolist()) <= {0, 4, 6, 9}  # the window, clipped at a border or corner
+        assert binomial_ok(int((lost > 0).sum()), 64 * 3, 0.3)
+    else:  # Cutout: the same hole on every channel, at most 6×6 = 36 pixels
+        assert (dropped == dropped[:, :1]).all() and (dropped[:, 0].flatten(1).sum(-1) <= 36).all()
+        assert dropped[:, 0].flatten(1).sum(-1).float().mean() > 10
     layer.eval()
     assert torch.equal(layer(x), x)
-    assert repr(layer)
+    assert "=" in layer.extra_repr() or isinstance(layer, layers.SpatialDropout2d)
 
 
 def test_conv_layers_validate():
@@ -78,6 +95,12 @@ def test_maxpool_dropout_layer_test_time_rules():
     x = torch.rand(2, 3, 8, 8)
     train = layers.MaxPoolDropout2d(0.4, 2, generator=masks.make_generator(1))
     assert train(x).shape == (2, 3, 4, 4)
+    # PWP is the mean training output: over many masks of the same input, within 5 standard errors
+    n = 4000
+    outs = train(x.repeat(n, 1, 1, 1)).view(n, 2, 3, 4, 4).double()
+    se = outs.std(0) / n**0.5
+    pwp_exact = layers.probabilistic_weighted_pool(x.double(), 0.4, 2)
+    assert ((outs.mean(0) - pwp_exact).abs() <= 5 * se + 1e-12).all()
     pwp = layers.MaxPoolDropout2d(0.4, 2).eval()(x)
     assert torch.allclose(layers.MaxPoolDropout2d(0.4, 2, inference="max").eval()(x), F.max_pool2d(x, 2))
     assert torch.allclose(layers.MaxPoolDropout2d(0.4, 2, inference="scaled").eval()(x), 0.6 * F.max_pool2d(x, 2))

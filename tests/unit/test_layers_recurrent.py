@@ -35,7 +35,7 @@ def _reference_loop(x, W, U, b, s: masks.MaskSchedule):
         i, f, g, o = ((x[t] * mx) @ W.t() + (h * mh) @ U.t() + b).chunk(4, 1)
         c = (mc != 0) * (torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g) * mg)
         h = torch.sigmoid(o) * torch.tanh(mc * c)
-        hs.append(h)
+        hs.append(h * (s.y[t] if s.y is not None else 1.0))  # the output mask leaves the recurrence alone
         cs.append(mc * c)
     return torch.stack(hs), torch.stack(cs)
 
@@ -95,9 +95,10 @@ def test_masks_act_on_their_wire():
         mx = s.x[0] if s.x is not None else 1.0
         mg = s.g[0] if s.g is not None else 1.0
         mc = s.c[0] if s.c is not None else torch.ones(B, H, dtype=x.dtype)
+        my = s.y[0] if s.y is not None else 1.0  # Zaremba's output mask: after the cell, on what the next layer reads
         i, f, g, o = ((x[0] * mx) @ W.t() + b).chunk(4, 1)  # h_0 = 0, c_0 = 0
         c = (mc != 0) * (torch.sigmoid(i) * torch.tanh(g) * mg)
-        h = torch.sigmoid(o) * torch.tanh(mc * c)
+        h = torch.sigmoid(o) * torch.tanh(mc * c) * my
         out = ours(x[:1], s)
         assert torch.allclose(out.h[0], h, atol=1e-12), method
         assert torch.allclose(out.c[0], mc * c, atol=1e-12), method

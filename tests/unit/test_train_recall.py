@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from dropviz import train
+from dropviz import methods, train
 
 
 def test_train_config_validates_and_is_hashable():
@@ -41,9 +41,25 @@ def test_no_dropout_learns_the_task_quickly():
 
 
 def test_experiment_counts_steps_over_all_methods():
-    cfg = train.ExperimentConfig(steps=10, hidden=8, max_lag=3, methods=("naive", "variational"))
+    cfg = train.ExperimentConfig(steps=10, hidden=8, max_lag=3, methods=("naive", "variational"), seeds=2)
     calls = []
     e = train.run_experiment(cfg, on_step=lambda d, t, m: calls.append((d, t, m)))
-    assert calls[-1] == (20, 20, "variational") and calls[0] == (1, 20, "naive")
-    assert [h.config.method for h in e.histories] == ["naive", "variational"]
-    assert np.array_equal(e.accuracy("variational"), e.histories[1].accuracy)
+    assert calls[-1] == (40, 40, "variational") and calls[0] == (1, 40, "naive")
+    assert [(h.config.method, h.config.seed) for h in e.histories] == [("naive", 0), ("naive", 1),
+                                                                        ("variational", 0), ("variational", 1)]
+    assert np.array_equal(e.accuracies("variational"), np.stack([e.histories[2].accuracy, e.histories[3].accuracy]))
+    assert np.allclose(e.accuracy("variational"), (e.histories[2].accuracy + e.histories[3].accuracy) / 2)
+    assert not np.array_equal(e.histories[0].loss, e.histories[1].loss)  # the seeds differ
+
+
+def test_default_experiment_has_a_baseline_and_three_seeds():
+    cfg = train.ExperimentConfig()
+    assert cfg.methods[0] == "none" and cfg.seeds >= 3 and set(cfg.schedules) == set(methods.schedules())
+    assert len(cfg.runs()) == len(cfg.methods) * cfg.seeds
+
+
+def test_masked_accuracy_is_the_clean_one_without_dropout_and_differs_with_it():
+    h0 = train.train(train.TrainConfig(method="none", steps=10, hidden=8, max_lag=3))
+    assert np.array_equal(h0.accuracy, h0.accuracy_masked)
+    h1 = train.train(train.TrainConfig(method="naive", p=0.6, steps=10, hidden=8, max_lag=3))
+    assert not np.array_equal(h1.accuracy, h1.accuracy_masked)
