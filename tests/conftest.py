@@ -76,3 +76,15 @@ def mutate(monkeypatch):
         monkeypatch.setattr(methods, "BY_ID", {m.id: m for m in records})
 
     return apply
+
+
+@pytest.fixture(autouse=True, scope="session")
+def stop_trainings_at_the_end():
+    """A training still running on the server-wide queue (AppTest pages start them) is cancelled and awaited
+    before pytest ends, so no worker thread is inside torch while the interpreter shuts down."""
+    yield
+    import sys
+
+    training = sys.modules.get("dropviz.ui.training")
+    if training is not None:
+        training.queue().shutdown(wait=True, timeout=10.0)

@@ -11,6 +11,7 @@ other session is waiting for it. Pages that do not train are never blocked.
 
 from __future__ import annotations
 
+import atexit
 import uuid
 from typing import Any, Callable, Hashable
 
@@ -27,8 +28,11 @@ _OWNER = "_dropviz_session_owner"  # session_state: this session's id in the que
 
 @st.cache_resource
 def queue() -> jobs.JobQueue:
-    """One per server process, shared by every session (swap in another JobQueue backend here)."""
-    return jobs.InProcessQueue(max_running=MAX_TRAININGS, keep_results=KEEP_RESULTS, max_queued=MAX_QUEUED)
+    """One per server process, shared by every session (swap in another JobQueue backend here). At exit the
+    running training is cancelled and awaited, so no worker thread is inside torch while the interpreter ends."""
+    q = jobs.InProcessQueue(max_running=MAX_TRAININGS, keep_results=KEEP_RESULTS, max_queued=MAX_QUEUED)
+    atexit.register(q.shutdown, wait=True, timeout=5.0)
+    return q
 
 
 def _owner() -> str:
