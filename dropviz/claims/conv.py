@@ -67,7 +67,7 @@ def _as_per_channel(pixel_mask):
         Mutation("no inverted scaling", "dropviz.masks.dense:bernoulli_mask", not_inverted),
         Mutation("one draw per channel", "dropviz.masks.conv:pixel_mask", _as_per_channel),
     ),
-)
+    measures="fraction of activations dropped")
 def pixel_independent(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p in (0.0, 1.0):
         return not_applicable(f"at p = {p:g} every value is {'kept' if p == 0 else 'dropped'}: nothing is random")
@@ -99,7 +99,7 @@ def pixel_independent(*, quick: bool = False, p: float = P, seed: int = 0, devic
     "DropBlock's, even when it drops as many values as they actually did.",
     mutations=(Mutation("an oracle inpainter (nothing lost)", "dropviz.imaging:inpaint", lambda f: lambda x, keep: x),
                Mutation("pixel masks drawn as whole channels", "dropviz.masks.conv:pixel_mask", _as_per_channel)),
-)
+    measures="how many dB closer pixel dropout's repaired picture is (the smaller margin)")
 def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
                     image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     if p == 0.0:
@@ -136,7 +136,7 @@ def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
                  swaps=("spatial",)),
     ),
-)
+    measures="fraction of channels dropped")
 def spatial_whole_channels(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     b, c, h, w = (64, 64, 6, 6) if quick else (256, 256, 6, 6)
     x = torch.ones((b, c, h, w), device=device)
@@ -203,7 +203,7 @@ def _expected_clipped_length(length: int, size: int) -> float:
         Mutation("centre only where the square fits", "dropviz.masks.conv:cutout_mask",
                  lambda f: lambda shape, length, **kw: _interior_cutout(f, shape, length, **kw)),
     ),
-)
+    measures="mean hole area in pixels")
 def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length: int | None = None,
                     height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     ch, cw = images.cat().size
@@ -248,7 +248,7 @@ def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length:
         Mutation("γ from 1 − p (keep with p)", "dropviz.masks.conv:dropblock_gamma",
                  lambda f: lambda p, bs, h, w: f(1.0 - p, bs, h, w), swaps=("dropblock",)),
     ),
-)
+    measures="fraction of positions actually dropped")
 def dropblock_rate(*, quick: bool = False, p: float = P, seed: int = 0, block_size: int = 9,
                    height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     fh, fw = imaging.feature_maps(images.cat().tensor()).shape[-2:]
@@ -294,7 +294,7 @@ def dropblock_rate(*, quick: bool = False, p: float = P, seed: int = 0, block_si
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
                  swaps=("maxpool",)),
     ),
-)
+    measures="largest gap between PWP and the average training output")
 def pwp_expectation(*, quick: bool = False, p: float = P, seed: int = 0, pool: int = 2, filter_index: int = 1,
                     n_mc: int | None = None, image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     n = n_mc if n_mc is not None else (4_000 if quick else conv_demo.MAXPOOL_PASSES)  # a page passes its own
@@ -327,7 +327,7 @@ def pwp_expectation(*, quick: bool = False, p: float = P, seed: int = 0, pool: i
         Mutation("hit with probability 1 − p (keep with p)", "dropviz.masks.conv:maxdrop_mask", _swap_p,
                  swaps=("maxdrop",)),
     ),
-)
+    measures="fraction of maps that lost their maximum")
 def maxdrop_maxima(*, quick: bool = False, p: float = P, seed: int = 0, window: int = 1,
                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     fm = imaging.feature_maps(_image(image).tensor().to(device))  # (1, 8, h, w)

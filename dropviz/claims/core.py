@@ -55,6 +55,7 @@ class ClaimResult:
     value: float
     criterion: str
     applicable: bool
+    measures: str = ""  # what ``value`` is, in plain words (the page's panel; not part of the CLI line)
 
     @property
     def status(self) -> str:
@@ -73,6 +74,7 @@ class Claim:
     text: str  # the statement, as a page shows it
     func: Callable[..., Measurement]  # func(*, quick: bool, **params) -> Measurement
     mutations: tuple[Mutation, ...] = ()  # broken implementations this claim must FAIL under
+    measures: str = ""  # what the measured value is, in plain words, for a page's claims panel
 
     def accepted(self, params: dict) -> dict:
         """The subset of ``params`` this claim's function takes (a page's parameters serve several claims)."""
@@ -84,15 +86,17 @@ class Claim:
 
     def result(self, m: Measurement) -> ClaimResult:
         """This claim's result from a measurement made elsewhere (e.g. on a model a page already trained)."""
-        return ClaimResult(self.id, self.text, bool(m.passed), float(m.value), m.criterion, bool(m.applicable))
+        return ClaimResult(self.id, self.text, bool(m.passed), float(m.value), m.criterion, bool(m.applicable),
+                           self.measures)
 
 
 CLAIMS: dict[str, Claim] = {}
 
 
-def claim(claim_id: str, text: str, *, mutations: tuple[Mutation, ...] = ()):
+def claim(claim_id: str, text: str, *, mutations: tuple[Mutation, ...] = (), measures: str = ""):
     """Register ``func`` as the live proof of ``text``. Ids are unique: ``<method or topic>.<what>``.
-    ``mutations``: the broken implementations the claim must FAIL under (the suite checks each one)."""
+    ``mutations``: the broken implementations the claim must FAIL under (the suite checks each one).
+    ``measures`` names the measured value in plain words ("fraction of units kept") for a page's panel."""
 
     def register(func: Callable[..., Measurement]) -> Callable[..., Measurement]:
         if claim_id in CLAIMS:
@@ -100,7 +104,7 @@ def claim(claim_id: str, text: str, *, mutations: tuple[Mutation, ...] = ()):
         for m in mutations:
             if ":" not in m.target or not m.target.startswith("dropviz."):
                 raise ValueError(f"mutation {m.name!r} of {claim_id!r}: target has to be 'dropviz.<module>:<name>'")
-        CLAIMS[claim_id] = Claim(claim_id, text, func, tuple(mutations))
+        CLAIMS[claim_id] = Claim(claim_id, text, func, tuple(mutations), measures)
         return func
 
     return register

@@ -52,7 +52,8 @@ NOT_INVERTED = Mutation("no inverted scaling", "dropviz.masks.dense:bernoulli_ma
 
 
 
-@claim("standard.keep_rate", "Standard dropout keeps each unit with probability 1 − p.", mutations=(KEEP_WITH_P,))
+@claim("standard.keep_rate", "Standard dropout keeps each unit with probability 1 − p.", mutations=(KEEP_WITH_P,),
+    measures="fraction of units kept")
 def keep_rate(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     n = 100_000 if quick else 4_000_000
     m = masks.bernoulli_mask((n,), p, generator=masks.make_generator(seed, device), device=device)
@@ -71,7 +72,7 @@ def keep_rate(*, quick: bool = False, p: float = P, seed: int = 0, device: str =
     mutations=(NOT_INVERTED,
                Mutation("scaled by 1/p instead of 1/(1 − p)", "dropviz.masks.dense:bernoulli_mask",
                         lambda f: lambda shape, p, **kw: f(shape, p, **kw) * ((1 - p) / p if 0 < p < 1 else 1.0))),
-)
+    measures="largest relative gap between the average training output and x")
 def expectation_preserved(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 every unit is dropped; there is no 1/(1−p) to rescale by")
@@ -101,7 +102,7 @@ def expectation_preserved(*, quick: bool = False, p: float = P, seed: int = 0, d
                  lambda f: lambda self, x: x if self.inverted else x * self.p),
         KEEP_WITH_P,
     ),
-)
+    measures="largest gap between a layer's average training output and its test output, in units of sampling noise")
 def classic_matches_inverted(
     *, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu"
 ) -> Measurement:
@@ -139,7 +140,8 @@ def _gauss_std(p: float) -> float:
 
 @claim("gaussian.mean_one", "The Gaussian dropout mask has mean 1, like the inverted Bernoulli mask.",
        mutations=(Mutation("classic scaling: mean 1 − p", "dropviz.masks.dense:gaussian_mask",
-                           lambda f: lambda shape, p, **kw: f(shape, p, **kw) * (1 - p)),))
+                           lambda f: lambda shape, p, **kw: f(shape, p, **kw) * (1 - p)),),
+    measures="mean of the Gaussian mask")
 def gaussian_mean_one(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 the Gaussian variance is infinite; DropViz drops the layer (zeros)")
@@ -161,7 +163,7 @@ def gaussian_mean_one(*, quick: bool = False, p: float = P, seed: int = 0, devic
                  "dropviz.masks.dense:gaussian_std",
                  lambda f: lambda p: math.sqrt((1 - p) / p) if p > 0 else math.inf, swaps=("gaussian",)),
     ),
-)
+    measures="standard deviation of the Gaussian mask")
 def gaussian_std_matches(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 sqrt(p/(1−p)) is infinite; DropViz drops the layer (zeros)")
@@ -181,7 +183,7 @@ def gaussian_std_matches(*, quick: bool = False, p: float = P, seed: int = 0, de
     "gaussian.matches_bernoulli_variance",
     "Inverted Bernoulli dropout's mask has variance p/(1−p): the variance Gaussian dropout copies.",
     mutations=(KEEP_WITH_P, NOT_INVERTED),
-)
+    measures="variance of the inverted Bernoulli mask")
 def bernoulli_variance(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 the inverted mask is undefined (1/(1−p) is infinite)")
@@ -241,7 +243,7 @@ def _relu_gauss(mu: torch.Tensor, var: torch.Tensor) -> tuple[torch.Tensor, torc
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
                  swaps=("dropconnect",)),
     ),
-)
+    measures="moment matching's error as a fraction of weight scaling's")
 def dropconnect_inference(
     *,
     quick: bool = False,
@@ -355,7 +357,7 @@ SIGN_FLIP = Mutation("keep probability σ(−(α·z + β·Σa))", "dropviz.masks
         Mutation("scalar offset σ(α·z + β) instead of the paper's β·Σa", "dropviz.masks.dense:standout_keep_prob",
                  lambda f: lambda z, alpha=1.0, beta=0.0, input_sum=None: f(z, alpha, beta)),
     ),
-)
+    measures="rise of the keep rate per unit of drive z")
 @torch.no_grad()
 def standout_monotone(
     *, quick: bool = False, alpha: float = 1.0, beta: float = STANDOUT_BETA, seed: int = 0, device: str = "cpu"
@@ -401,7 +403,7 @@ def standout_monotone(
         Mutation("eval returns relu(z)", "dropviz.layers.dense:StandoutLinear.test_time",
                  lambda f: lambda self, x: F.relu(self.linear(x))),
     ),
-)
+    measures="largest gap between the average training output and the test-time output")
 @torch.no_grad()
 def standout_test_time(
     *, quick: bool = False, alpha: float = 1.0, beta: float = STANDOUT_BETA, seed: int = 0, device: str = "cpu"

@@ -49,7 +49,7 @@ def _redrawn_every(k: int):
                  _redrawn_every(10)),
         Mutation("per-step mask redrawn every 2 steps", "dropviz.masks.recurrent:per_step_mask", _redrawn_every(2)),
     ),
-)
+    measures="fraction of the per-step masks' positions that change during the sequence")
 def per_sequence_masks_constant(
     *, quick: bool = False, p: float = 0.3, seed: int = 0, steps: int = 30, hidden: int = 16, device: str = "cpu"
 ) -> Measurement:
@@ -168,7 +168,7 @@ def _backward_without_masks(backward):
                      masks.MaskSchedule(schedule.method, schedule.p, schedule.per_sequence, schedule.x, schedule.h,
                                         schedule.c, schedule.g, None), state)),
     ),
-)
+    measures="largest difference from the reference LSTM")
 def no_dropout_matches_nn_lstm(
     *, quick: bool = False, p: float = 0.3, seed: int = 0, steps: int = 30, hidden: int = 16, device: str = "cpu"
 ) -> Measurement:
@@ -308,7 +308,7 @@ def forgets(experiment: Experiment) -> Measurement:
     "the task.",
     mutations=(Mutation("naive's mask drawn once per sequence", "dropviz.masks.recurrent:naive_schedule",
                         lambda f: lambda *a, **k: masks.rnndrop_schedule(*a, **k)),),
-)
+    measures="how much naive dropout's recall falls from short to long lags (masks on)")
 def naive_dropout_forgets(
     *,
     quick: bool = False,

@@ -72,14 +72,24 @@ def show_claims(*, only: str | None = None, **params) -> list[claims.ClaimResult
     return results
 
 
+CLAIM_MARK = {"PASS": ":green[✔ holds]", "FAIL": ":red[✘ does not hold]", "N/A": ":gray[– not applicable]"}
+
+
 def show_claim_results(results: list[claims.ClaimResult]) -> None:
-    """The claims panel for results measured elsewhere (e.g. on a model this page just trained)."""
+    """The claims panel for results measured elsewhere (e.g. on a model this page just trained). Each claim
+    leads with its plain statement and the number just measured, named in words; the claim id, the criterion and
+    the tolerance (what a practitioner checks) are folded into a details expander."""
     with st.container(border=True):
         st.markdown("**Claims on this page, measured live**")
         for r in results:
-            mark = {"PASS": ":green[✔ PASS]", "FAIL": ":red[✘ FAIL]", "N/A": ":gray[– N/A]"}[r.status]
-            value = "" if r.status == "N/A" else f" — measured **{r.value:.4g}**"
-            st.markdown(f"{mark} {r.text}{value}  \n:small[:gray[`{r.id}` · {r.criterion}]]")
+            if r.status == "N/A":  # the criterion says, in words, why it does not apply here
+                st.markdown(f"{CLAIM_MARK[r.status]} {r.text}  \n:small[:gray[Not measured here: {r.criterion}.]]")
+                continue
+            what = f"{r.measures[:1].upper()}{r.measures[1:]}" if r.measures else "Measured value"
+            st.markdown(f"{CLAIM_MARK[r.status]} {r.text}  \nMeasured now: {what} = **{r.value:.4g}**")
+        with st.expander("Details: claim ids, criteria and tolerances", icon=":material/query_stats:"):
+            for r in results:
+                st.markdown(f"`{r.id}` **{r.status}** {r.value:.6g} :small[:gray[({r.criterion})]]")
 
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}

@@ -212,6 +212,17 @@ def test_pages_show_the_claims_their_spec_declares_with_measured_values(spec):
     assert "PASS" in text and "FAIL" not in text
     shown = set(re.findall(r"`([a-z]+\.[a-z_]+)`", text)) & set(claims.CLAIMS)
     assert shown == set(spec.claims), "a page shows exactly the claims it declares"
+    # Issue 14, item 6: each claim leads with its statement and the number named in words; the id, criterion
+    # and tolerance sit in the details expander (ids and "5σ binomial" were shown to students).
+    details = [e for e in at.expander if e.label.startswith("Details: claim ids")]
+    assert details, "the ids, criteria and tolerances are folded into a details expander"
+    folded = " ".join(m.value for d in details for m in d.markdown)
+    for cid in spec.claims:
+        c = claims.get(cid)
+        (headline,) = [m.value for m in at.markdown if c.text in m.value and "`" not in m.value]
+        assert "holds" in headline and f"{c.measures[:1].upper()}{c.measures[1:]} = **" in headline, headline
+        assert "σ" not in headline.replace(c.text, "") and "standard error" not in headline
+        assert f"`{cid}` **PASS**" in folded
 
 
 def test_every_claim_is_shown_on_some_page():

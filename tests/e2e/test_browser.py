@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from dropviz import ui
+from dropviz import claims, ui
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -429,6 +429,11 @@ def test_rnn_memory_shows_the_trained_experiment_and_its_claim(server, page):
     assert {"no dropout", "naive", "Zaremba", "RNNDrop", "recurrent (Semeniuta)", "variational (Gal)"} <= set(names)
     bands = plot.evaluate("e => e.data.filter(t => t.fill === 'toself').length")
     assert bands == 2 * 6  # a seed-range band per method, without and with the masks
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert claims.get("rnn.naive_dropout_forgets").text in text and "holds" in text
+    assert "rnn.naive_dropout_forgets" not in text, "ids are folded away for students"
+    page.get_by_text("Details: claim ids, criteria and tolerances").click()  # the id is for practitioners
+    page.wait_for_timeout(500)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "rnn.naive_dropout_forgets" in text and "PASS" in text
     screenshot(page, "rnn-memory-trained")

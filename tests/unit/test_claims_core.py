@@ -82,3 +82,11 @@ def test_cli_filters_by_prefix_and_rejects_unknown(capsys):
     assert all(line.startswith("gaussian.") for line in capsys.readouterr().out.strip().splitlines())
     with pytest.raises(SystemExit):
         claims_main(["nonsense."])
+
+
+def test_every_claim_names_its_measured_value_in_plain_words():
+    """A page's panel says what the number is ("fraction of units kept"); the CLI line does not carry it."""
+    for c in claims.CLAIMS.values():
+        assert c.measures.strip() and c.id not in c.measures, c.id
+    r = claims.run("standard.keep_rate", quick=True)
+    assert r.measures == "fraction of units kept" and r.measures not in r.line()
