@@ -39,10 +39,22 @@ class ClaimResult:
 
 
 @dataclass(frozen=True)
+class Mutation:
+    """A deliberately broken implementation a claim must catch. ``target`` names the implementation function as
+    ``"module:name"`` (e.g. ``"dropviz.masks.dense:gaussian_std"``); ``replacement(original)`` returns the broken
+    version."""
+    name: str
+    target: str
+    replacement: Callable[[Callable], Callable]
+    swaps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Claim:
     id: str
     text: str  # the statement, as a page shows it
     func: Callable[..., Measurement]  # func(*, quick: bool, **params) -> Measurement
+    mutations: tuple[Mutation, ...] = ()  # broken implementations this claim must FAIL under
 
     def accepted(self, params: dict) -> dict:
         """The subset of ``params`` this claim's function takes (a page's parameters serve several claims)."""
@@ -60,13 +72,14 @@ class Claim:
 CLAIMS: dict[str, Claim] = {}
 
 
-def claim(claim_id: str, text: str):
-    """Register ``func`` as the live proof of ``text``. Ids are unique: ``<method or topic>.<what>``."""
+def claim(claim_id: str, text: str, *, mutations=()):
+    """Register ``func`` as the live proof of ``text``. Ids are unique: ``<method or topic>.<what>``.
+    ``mutations``: the :class:`Mutation` objects of the implementation under which the claim must FAIL."""
 
     def register(func: Callable[..., Measurement]) -> Callable[..., Measurement]:
         if claim_id in CLAIMS:
             raise ValueError(f"duplicate claim id {claim_id!r}")
-        CLAIMS[claim_id] = Claim(claim_id, text, func)
+        CLAIMS[claim_id] = Claim(claim_id, text, func, tuple(mutations))
         return func
 
     return register
