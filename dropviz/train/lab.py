@@ -248,6 +248,13 @@ class LabResult:
     def seconds(self) -> float:
         return sum(r.seconds for r in self.runs)
 
+    def table(self) -> list[dict[str, object]]:
+        """One row per method: what the lab's final table shows."""
+        return [{"method": m, "best val. accuracy": round(r.best_val_acc, 3),
+                 "train − val. accuracy": round(r.gap, 3), "val. − train loss": round(r.loss_gap, 3),
+                 "best val. loss": round(float(r.val_loss.min()), 3), "wall time (s)": round(r.seconds, 2),
+                 "device": r.device} for m, r in zip(self.config.methods, self.runs, strict=True)]
+
 
 def run_many(runs: Sequence[RunConfig], *, ctx: StepContext | None = None, labels: Sequence[str] | None = None,
              threads: int | None = 1) -> tuple[RunResult, ...]:
@@ -290,3 +297,23 @@ def run_overfit(config: OverfitConfig, *, ctx: StepContext | None = None, thread
                     labels=[f"seed {lab.seed}, {m}" for lab in labs for m in lab.methods], threads=threads)
     n = len(labs[0].methods)
     return tuple(LabResult(lab, runs[i * n:(i + 1) * n]) for i, lab in enumerate(labs))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the lab trains on, as the page shows it before any training."""
+
+    task: str
+    x: np.ndarray  # digits: (10, 8, 8) one training image per class (standardised); 2-D: (n, 2) training points
+    y: np.ndarray  # digits: (10,) the classes; 2-D: (n,) labels
+    n_train: int
+    n_val: int
+
+
+def preview(task: str = LabConfig.task, train_size: int = LabConfig.train_size, seed: int = 0) -> Preview:
+    split = split_for(RunConfig(task=task, train_size=train_size, seed=seed))  # validates task and size
+    if task != "digits":
+        return Preview(task, split.x_train.numpy(), split.y_train.numpy(), train_size, len(split.y_val))
+    first = [int(np.flatnonzero(split.y_train.numpy() == k)[0]) for k in range(10) if (split.y_train == k).any()]
+    return Preview(task, split.x_train[first].view(-1, 8, 8).numpy(), split.y_train[first].numpy(), train_size,
+                   len(split.y_val))

@@ -50,6 +50,8 @@ PAGES: tuple[PageSpec, ...] = (
              ("rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm")),
     PageSpec("pages/31_rnn-memory.py", "Does it remember?", ":material/memory:", "rnn-memory", "recurrent",
              ("rnn.naive_dropout_forgets",)),
+    PageSpec("pages/40_lab.py", "Training lab", ":material/model_training:", "lab", "training",
+             ("training.dropout_reduces_overfitting",)),
 )
 
 

@@ -1,0 +1,129 @@
+"""The computations behind the training section: the dropout mask in backprop, per-example gradients of a
+minibatch, and what momentum and Adam do with a zero gradient -> frozen numpy dataclasses for the pages.
+
+Everything uses the registry's standard dropout layer (:data:`dropviz.methods.METHODS`), so what a page shows is
+what a model built from the registry does; the claims (:mod:`dropviz.claims.training`) check it against closed
+forms written there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from dropviz import masks, methods
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """One linear layer z = W x, then standard dropout y = drop(z), then a loss with upstream gradient u = ∂L/∂y."""
+
+    p: float
+    x: np.ndarray  # (inputs,) the example
+    z: np.ndarray  # (units,) pre-dropout activations
+    y: np.ndarray  # (units,) after dropout
+    mask: np.ndarray  # (units,) the layer's last_mask: 0 or 1/(1−p)
+    upstream: np.ndarray  # (units,) u = ∂L/∂y
+    grad_z: np.ndarray  # (units,) ∂L/∂z by autograd through the layer
+    grad_w: np.ndarray  # (units, inputs) ∂L/∂W by autograd: zero rows for dropped units
+
+
+def _layer(p: float, seed: int):
+    return methods.get("standard").layer(p, generator=masks.make_generator(seed + 7))
+
+
+def backprop(p: float = 0.3, seed: int = 0, inputs: int = 6, units: int = 10) -> Backprop:
+    p = masks.check_p(p)
+    g = masks.make_generator(seed)
+    x = torch.randn(inputs, generator=g, dtype=torch.float64)
+    w = torch.randn(units, inputs, generator=g, dtype=torch.float64).requires_grad_()
+    u = torch.randn(units, generator=g, dtype=torch.float64)
+    layer = _layer(p, seed).train()
+    z = w @ x
+    z.retain_grad()
+    y = layer(z[None])[0]  # (units,): the layer sees a batch of one
+    (y * u).sum().backward()  # L = u·y, so ∂L/∂y = u
+    return Backprop(p, x.numpy(), z.detach().numpy(), y.detach().numpy(), layer.last_mask[0].numpy(), u.numpy(),
+                    z.grad.numpy(), w.grad.numpy())
+
+
+@dataclass(frozen=True)
+class Minibatch:
+    """A two-layer net on a minibatch, with dropout on the hidden units: per-example gradients of the first
+    layer's weights, their average (the update), and one weight of a unit dropped in the next step under three
+    optimisers."""
+
+    p: float
+    mask: np.ndarray  # (batch, units) the hidden mask (0 or 1/(1−p)) of step 1
+    per_example: np.ndarray  # (batch, units) ‖∂L_b/∂W_row‖ for each example b and hidden unit (row of W)
+    averaged: np.ndarray  # (units,) ‖∂L/∂W_row‖ of the minibatch loss L = mean_b L_b
+    grad_w: np.ndarray  # (units, inputs) the averaged gradient
+    unit: int  # a unit dropped in step 2 (its row's gradient is exactly zero then); -1 if none was
+    g1: float  # step 1's gradient of that unit's first weight
+    g2: float  # step 2's (0.0 when the unit is dropped for the whole step-2 batch)
+    moves: dict[str, tuple[float, float]]  # optimiser -> (Δ at step 1, Δ at step 2) of that weight
+    lr: float
+    momentum: float
+    betas: tuple[float, float]
+    eps: float
+
+
+OPTIMISERS = ("SGD", "SGD + momentum", "Adam")
+STEP2_TRIES = 50
+
+
+def minibatch(p: float = 0.3, seed: int = 0, batch: int = 8, inputs: int = 5, units: int = 12, lr: float = 0.01,
+              momentum: float = 0.9, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Minibatch:
+    p = masks.check_p(p)
+    g = masks.make_generator(seed)
+    x = torch.randn(batch, inputs, generator=g, dtype=torch.float64)
+    t = torch.randn(batch, generator=g, dtype=torch.float64)
+    w1 = torch.randn(units, inputs, generator=g, dtype=torch.float64).requires_grad_()
+    w2 = torch.randn(units, generator=g, dtype=torch.float64)
+    layer = _layer(p, seed).train()
+    h = layer(x @ w1.t())  # (B, units), linear hidden units: only dropout silences one
+    per_loss = (h @ w2 - t) ** 2  # (B,)
+    per = torch.stack([torch.autograd.grad(per_loss[b], w1, retain_graph=True)[0] for b in range(batch)])
+    per_loss.mean().backward()  # the minibatch update's gradient
+    grad1 = w1.grad.detach().clone()
+    mask1 = layer.last_mask.numpy()
+
+    # step 2: a one-example batch through the same layer (a fresh mask) that drops a unit with a step-1 gradient
+    # (a few seeded tries at most: at small p a single example may keep every unit)
+    unit, grad2 = -1, torch.zeros_like(grad1)
+    for _ in range(STEP2_TRIES):
+        x2 = torch.randn(1, inputs, generator=g, dtype=torch.float64)
+        w1.grad = None
+        ((layer(x2 @ w1.t()) @ w2 - t[:1]) ** 2).sum().backward()
+        dropped2 = [j for j in range(units) if layer.last_mask[0, j] == 0 and grad1[j, 0] != 0]
+        if dropped2:
+            unit, grad2 = dropped2[0], w1.grad.detach().clone()
+            break
+    moves = {}
+    if unit >= 0:
+        for name in OPTIMISERS:
+            moves[name] = _two_steps(name, w1.detach()[unit, 0].item(), grad1[unit, 0].item(),
+                                     grad2[unit, 0].item(), lr, momentum, betas, eps)
+    return Minibatch(p, mask1, per.norm(dim=2).numpy(), grad1.norm(dim=1).numpy(), grad1.numpy(), unit,
+                     grad1[unit, 0].item() if unit >= 0 else float("nan"),
+                     grad2[unit, 0].item() if unit >= 0 else float("nan"), moves, lr, momentum, betas, eps)
+
+
+def _two_steps(name: str, w0: float, g1: float, g2: float, lr: float, momentum: float,
+               betas: tuple[float, float], eps: float) -> tuple[float, float]:
+    """Run torch's own optimiser for two steps on one weight with gradients g1 then g2; return both moves."""
+    w = torch.tensor([w0], dtype=torch.float64, requires_grad=True)
+    opt = {"SGD": lambda: torch.optim.SGD([w], lr=lr),
+           "SGD + momentum": lambda: torch.optim.SGD([w], lr=lr, momentum=momentum),
+           "Adam": lambda: torch.optim.Adam([w], lr=lr, betas=betas, eps=eps)}[name]()
+    out = []
+    for grad in (g1, g2):
+        before = w.item()
+        w.grad = torch.tensor([grad], dtype=torch.float64)
+        opt.step()
+        out.append(w.item() - before)
+    return out[0], out[1]
+
+
