@@ -69,6 +69,12 @@ class Minibatch:
     betas: tuple[float, float]
     eps: float
 
+    def table(self) -> list[dict[str, object]]:
+        """One row per optimiser: how far the chosen weight moved at each step."""
+        return [{"optimiser": k, "gradient at step 1": f"{self.g1:.4g}", "move at step 1": f"{d1:+.4g}",
+                 "gradient at step 2": f"{self.g2:.4g}", "move at step 2": f"{d2:+.4g}"}
+                for k, (d1, d2) in self.moves.items()]
+
 
 OPTIMISERS = ("SGD", "SGD + momentum", "Adam")
 STEP2_TRIES = 50

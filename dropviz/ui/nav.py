@@ -52,6 +52,8 @@ PAGES: tuple[PageSpec, ...] = (
              ("rnn.naive_dropout_forgets",)),
     PageSpec("pages/40_lab.py", "Training lab", ":material/model_training:", "lab", "training",
              ("training.dropout_reduces_overfitting",)),
+    PageSpec("pages/41_backprop.py", "The mask in backprop", ":material/undo:", "backprop", "training",
+             ("backprop.same_mask_forward_backward", "backprop.minibatch_update_nonzero")),
 )
 
 

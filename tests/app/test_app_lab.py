@@ -70,3 +70,16 @@ def test_lab_bad_links_get_a_clear_message(query):
     assert_clean(at, str(query))
     (key,) = query
     assert any(f"`{key}=" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
+    at = open_page("pages/41_backprop.py", {"p": "0.4", "units": "16", "batch": "16"})
+    assert_clean(at, "backprop")
+    specs = chart_specs(at)
+    assert len(specs) == 2
+    assert specs[1]["data"][0]["z"]["shape"].replace(" ", "") == "16,16"  # the minibatch mask: batch × units
+    table = at.dataframe[0].value
+    assert list(table["optimiser"]) == ["SGD", "SGD + momentum", "Adam"]
+    assert float(table["move at step 2"][0]) == 0.0 and float(table["move at step 2"][1]) != 0.0
+    text = _text(at)
+    assert "`backprop.same_mask_forward_backward`" in text and "FAIL" not in text
