@@ -50,7 +50,7 @@ def digits(train_size: int = 150, seed: int = 0, val_size: int = 600) -> Split:
         raise ValueError(f"train_size has to be from 10 to {N_DIGITS - val_size} and val_size at least 10, "
                          f"but got {train_size}, {val_size}")
     x, y = _raw()
-    order = torch.randperm(N_DIGITS, generator=make_generator(seed)).numpy()
+    order = _order(seed)
     tr, va = order[:train_size], order[train_size:train_size + val_size]
     mean, std = x[tr].mean(0), x[tr].std(0)
     std = np.where(std > 1e-6, std, 1.0)
@@ -59,6 +59,18 @@ def digits(train_size: int = 150, seed: int = 0, val_size: int = 600) -> Split:
         return torch.from_numpy(np.ascontiguousarray(a))
 
     return Split(t((x[tr] - mean) / std), t(y[tr]), t((x[va] - mean) / std), t(y[va]), CLASSES)
+
+
+def _order(seed: int) -> np.ndarray:
+    return torch.randperm(N_DIGITS, generator=make_generator(seed)).numpy()
+
+
+def train_images(train_size: int = 150, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The raw pixels (0 … 16) of :func:`digits`'s training split as (n, 8, 8) images, and their labels: what a
+    page draws (standardised pixels look like noise)."""
+    x, y = _raw()
+    tr = _order(seed)[:train_size]
+    return x[tr].reshape(-1, 8, 8), y[tr]
 
 
 def images(split_x: torch.Tensor) -> torch.Tensor:

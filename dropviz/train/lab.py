@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from dropviz import data, masks, models
 from dropviz._validate import make_generator
+from dropviz.data.digits import train_images as digits_train_images
 from dropviz.train import engine
 from dropviz.train.engine import StepContext
 
@@ -304,7 +305,7 @@ class Preview:
     """What the lab trains on, as the page shows it before any training."""
 
     task: str
-    x: np.ndarray  # digits: (10, 8, 8) one training image per class (standardised); 2-D: (n, 2) training points
+    x: np.ndarray  # digits: (10, 8, 8) one training image per class (raw pixels 0…16); 2-D: (n, 2) training points
     y: np.ndarray  # digits: (10,) the classes; 2-D: (n,) labels
     n_train: int
     n_val: int
@@ -314,6 +315,6 @@ def preview(task: str = LabConfig.task, train_size: int = LabConfig.train_size, 
     split = split_for(RunConfig(task=task, train_size=train_size, seed=seed))  # validates task and size
     if task != "digits":
         return Preview(task, split.x_train.numpy(), split.y_train.numpy(), train_size, len(split.y_val))
-    first = [int(np.flatnonzero(split.y_train.numpy() == k)[0]) for k in range(10) if (split.y_train == k).any()]
-    return Preview(task, split.x_train[first].view(-1, 8, 8).numpy(), split.y_train[first].numpy(), train_size,
-                   len(split.y_val))
+    ims, labels = digits_train_images(train_size, seed)
+    first = [int(np.flatnonzero(labels == k)[0]) for k in range(10) if (labels == k).any()]
+    return Preview(task, ims[first], labels[first], train_size, len(split.y_val))
