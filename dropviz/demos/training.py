@@ -8,6 +8,7 @@ forms written there.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,3 +134,73 @@ def _two_steps(name: str, w0: float, g1: float, g2: float, lr: float, momentum: 
     return out[0], out[1]
 
 
+
+
+# -- one mask per sample or one per batch -----------------------------------------------------------------
+
+SHARING = ("per sample", "per batch")
+
+
+@dataclass(frozen=True)
+class MaskSharing:
+    """Standard dropout with a mask per example vs one mask shared by the whole minibatch (Keras' ``noise_shape``
+    = (1, units), Flax's ``broadcast_dims=(0,)``), and the variance of the gradient across minibatches."""
+
+    p: float
+    masks: dict[str, np.ndarray]  # sharing -> (batch, units) 0/1 keep mask of the first minibatch
+    variance: dict[str, float]  # sharing -> E‖g − E g‖² over `batches` draws (the same minibatches for both)
+    se: dict[str, float]  # its standard error, std(‖g − ḡ‖²)/√batches
+    batches: int
+    batch: int
+    fixed: bool  # True: one minibatch, only the masks vary (the masks' own share of the gradient noise)
+
+    @property
+    def ratio(self) -> float:
+        return self.variance["per batch"] / self.variance["per sample"]
+
+
+def _digits_net(units: int, seed: int):
+    from torch import nn
+
+    from dropviz.train import engine
+
+    return engine.build_module(lambda: nn.ModuleList([nn.Linear(64, units), nn.Linear(units, 10)]),
+                               engine.generator(seed))
+
+
+def mask_sharing(p: float = 0.5, seed: int = 0, batch: int = 32, units: int = 32, batches: int = 200,
+                 fixed: bool = False) -> MaskSharing:
+    """The gradient of a small digits MLP (64 -> units -> 10, dropout on the hidden layer) at its initial weights,
+    over the same ``batches`` random minibatches, with a per-example mask (the registry's standard dropout layer)
+    and with one mask per minibatch (a (1, units) Bernoulli mask broadcast over the batch). ``fixed``: the same
+    minibatch every time, so the variance is the masks' alone."""
+    import torch.nn.functional as F
+
+    from dropviz import data
+
+    p = masks.check_p(p)
+    split = data.digits(300, seed)
+    net = _digits_net(units, seed)
+    params = list(net.parameters())
+    out_masks, out_var, out_se = {}, {}, {}
+    for mode in SHARING:
+        g_batch, g_mask = masks.make_generator(seed + 5), masks.make_generator(seed + 6)
+        layer = methods.get("standard").layer(p, generator=g_mask).train()
+        grads = []
+        for k in range(batches):
+            if k == 0 or not fixed:
+                idx = torch.randint(0, len(split.y_train), (batch,), generator=g_batch)
+            h = torch.relu(net[0](split.x_train[idx]))  # (B, units)
+            if mode == "per sample":
+                hd, m = layer(h), layer.last_mask
+            else:
+                m = masks.bernoulli_mask((1, units), p, generator=g_mask)  # (1, units): every example shares it
+                hd = h * m
+            loss = F.cross_entropy(net[1](hd), split.y_train[idx])
+            grads.append(torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)]))
+            if k == 0:
+                out_masks[mode] = (m.expand(batch, units) != 0).float().numpy()
+        gs = torch.stack(grads)  # (batches, n_params)
+        d = ((gs - gs.mean(0)) ** 2).sum(1)  # (batches,)
+        out_var[mode], out_se[mode] = float(d.mean()), float(d.std() / math.sqrt(batches))
+    return MaskSharing(p, out_masks, out_var, out_se, batches, batch, fixed)

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.demos.training import Backprop, Minibatch
+from dropviz.demos.training import SHARING, Backprop, MaskSharing, Minibatch
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
 from dropviz.train.lab import LabResult, Preview
@@ -131,4 +131,28 @@ def preview_figure(pv: Preview) -> go.Figure:
                         marker=dict(color=col, size=7, line=dict(color="white", width=1)))
     style(fig, title=f"{pv.task}: the {pv.n_train} training points", height=300)
     fig.update_yaxes(scaleanchor="x")
+    return fig
+
+
+def sharing_figure(ms: MaskSharing, across: MaskSharing | None = None) -> go.Figure:
+    """Left, middle: the first minibatch's masks (examples × units) per sample and per batch. Right: the gradient
+    variance of each, on one minibatch (masks only) and across minibatches."""
+    fig = make_subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.07,
+                        subplot_titles=("One mask per example", "One mask per batch", "Gradient variance"))
+    fig.update_annotations(font_size=14)
+    for col, mode in enumerate(SHARING, start=1):
+        fig.add_trace(heatmap(ms.masks[mode], zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]],
+                              showscale=False, hover="example %{y}, unit %{x}: kept = %{z:.0f}<extra></extra>"),
+                      row=1, col=col)
+        matrix_axes(fig, row=1, col=col, x_title="hidden unit", y_title="example" if col == 1 else "")
+    groups = [("one minibatch", ms)] + ([("across minibatches", across)] if across is not None else [])
+    for mode, col in zip(SHARING, (pal.BLUE, pal.VERMILION), strict=True):
+        fig.add_bar(x=[g for g, _ in groups], y=[m.variance[mode] for _, m in groups], name=f"mask {mode}",
+                    marker_color=col, error_y=dict(type="data", array=[2 * m.se[mode] for _, m in groups]),
+                    row=1, col=3)
+    style(fig, height=360, legend_below=True)
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_yaxes(autorange="reversed", row=1, col=2)
+    fig.update_yaxes(title_text="E‖g − ḡ‖²", title_standoff=4, row=1, col=3)
+    fig.update_layout(barmode="group", margin=dict(b=110, l=50), legend=dict(y=-0.32))
     return fig

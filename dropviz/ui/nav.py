@@ -54,6 +54,8 @@ PAGES: tuple[PageSpec, ...] = (
              ("training.dropout_reduces_overfitting",)),
     PageSpec("pages/41_backprop.py", "The mask in backprop", ":material/undo:", "backprop", "training",
              ("backprop.same_mask_forward_backward", "backprop.minibatch_update_nonzero")),
+    PageSpec("pages/42_per-sample.py", "One mask per sample or per batch", ":material/view_week:", "per-sample",
+             "training", ("minibatch.shared_mask_higher_grad_variance",)),
 )
 
 
@@ -108,7 +110,7 @@ def navigation():
     nav: dict[str, list] = {"": [page(HOME, default=True)]}
     for section, specs in sections().items():
         nav[section] = [page(s) for s in specs]
-    return st.navigation(nav)
+    return st.navigation(nav, expanded=True)  # every section listed: 14 pages passed the default fold of 10
 
 
 # -- global settings: seed and device ---------------------------------------------------------------
