@@ -204,3 +204,39 @@ def mask_sharing(p: float = 0.5, seed: int = 0, batch: int = 32, units: int = 32
         d = ((gs - gs.mean(0)) ** 2).sum(1)  # (batches,)
         out_var[mode], out_se[mode] = float(d.mean()), float(d.std() / math.sqrt(batches))
     return MaskSharing(p, out_masks, out_var, out_se, batches, batch, fixed)
+
+
+# -- dropout before BatchNorm: the variance shift ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceShift:
+    """The input of a BatchNorm placed after dropout: its variance in training (dropout on) and at test (off)."""
+
+    p: float
+    mean_sq: float  # mean over units of E[x_j]², the activations fed to dropout
+    var: float  # mean over units of Var[x_j]
+    train_var: float  # variance of dropout(x) over the batch, measured
+    test_var: float  # variance of x itself (dropout is the identity at test), measured
+    chunks: np.ndarray  # (n_chunks,) test/train ratio per chunk of the batch (for a standard error)
+
+    @property
+    def ratio(self) -> float:
+        return self.test_var / self.train_var
+
+
+def variance_shift(p: float = 0.5, seed: int = 0, batch: int = 4096, units: int = 64, chunks: int = 16
+                   ) -> VarianceShift:
+    """ReLU activations of a random linear layer on digits-sized Gaussian inputs, through the registry's standard
+    dropout layer: what a BatchNorm1d right after it would normalise with, in training and at test."""
+    p = masks.check_p(p)
+    g = masks.make_generator(seed)
+    w = torch.randn(64, units, generator=g, dtype=torch.float64) / 8
+    x = torch.relu(torch.randn(batch, 64, generator=g, dtype=torch.float64) @ w)  # (B, units), mean > 0
+    layer = _layer(p, seed).train()
+    y = layer(x)
+    per = [x_c.var(0, unbiased=False).mean() / y_c.var(0, unbiased=False).mean()
+           for x_c, y_c in zip(x.chunk(chunks), y.chunk(chunks), strict=True)]
+    return VarianceShift(p, float((x.mean(0) ** 2).mean()), float(x.var(0, unbiased=False).mean()),
+                         float(y.var(0, unbiased=False).mean()), float(x.var(0, unbiased=False).mean()),
+                         torch.stack(per).numpy())

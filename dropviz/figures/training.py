@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.demos.training import SHARING, Backprop, MaskSharing, Minibatch
+from dropviz.demos.training import SHARING, Backprop, MaskSharing, Minibatch, VarianceShift
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
 from dropviz.train.lab import LabResult, Preview
@@ -155,4 +155,31 @@ def sharing_figure(ms: MaskSharing, across: MaskSharing | None = None) -> go.Fig
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_yaxes(title_text="E‖g − ḡ‖²", title_standoff=4, row=1, col=3)
     fig.update_layout(barmode="group", margin=dict(b=110, l=50), legend=dict(y=-0.32))
+    return fig
+
+
+def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
+    """Best validation loss (left) and the validation − training loss gap (right) per placement."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=("Best validation loss (lower is better)", "Validation − training loss"))
+    fig.update_annotations(font_size=14)
+    names = [str(r["placement"]) for r in rows]
+    colours = [pal.NO_DROPOUT if n == "none" else pal.BLUE for n in names]
+    for col, key in ((1, "best val. loss"), (2, "val. − train loss")):
+        fig.add_bar(y=names, x=[r[key] for r in rows], orientation="h", marker_color=colours, showlegend=False,
+                    hovertemplate="%{y}: %{x:.4f}<extra></extra>", row=1, col=col)
+    style(fig, height=340, legend=False)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(showticklabels=False, row=1, col=2)
+    return fig
+
+
+def variance_shift_figure(v: VarianceShift) -> go.Figure:
+    """The BN input's variance in training and at test, beside what 1−p alone would predict."""
+    fig = go.Figure()
+    fig.add_bar(x=["training (dropout on)", "test (dropout off)", "test if the ratio were 1−p"],
+                y=[v.train_var, v.test_var, (1 - v.p) * v.train_var],
+                marker_color=[pal.BLUE, pal.VERMILION, pal.GREY], hovertemplate="%{x}: %{y:.4f}<extra></extra>")
+    style(fig, title=f"Variance of BatchNorm's input, p = {v.p:g}", height=320, legend=False)
+    fig.update_yaxes(title_text="mean variance per unit", rangemode="tozero")
     return fig

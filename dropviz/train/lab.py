@@ -318,3 +318,50 @@ def preview(task: str = LabConfig.task, train_size: int = LabConfig.train_size, 
     ims, labels = digits_train_images(train_size, seed)
     first = [int(np.flatnonzero(labels == k)[0]) for k in range(10) if (labels == k).any()]
     return Preview(task, ims[first], labels[first], train_size, len(split.y_val))
+
+
+# -- where to put dropout: the same MLP with dropout at different positions --------------------------------
+
+PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (input, after hidden 1, after hidden 2)
+    "none": (None, None, None),
+    "input only (0.2)": (("standard", 0.2), None, None),
+    "after each hidden (0.5)": (None, ("standard", 0.5), ("standard", 0.5)),
+    "before the output only (0.5)": (None, None, ("standard", 0.5)),
+    "input 0.2 + hidden 0.5": (("standard", 0.2), ("standard", 0.5), ("standard", 0.5)),
+}
+
+
+@dataclass(frozen=True)
+class PlacementConfig:
+    """Each placement of :data:`PLACEMENTS` on the lab's default digits model, seeds seed … seed+seeds-1."""
+
+    seeds: int = 2
+    seed: int = 0
+    device: str = "cpu"
+
+    def runs(self) -> tuple[RunConfig, ...]:
+        return tuple(RunConfig(slots=slots, seed=self.seed + s, device=self.device)
+                     for slots in PLACEMENTS.values() for s in range(self.seeds))
+
+
+@dataclass(frozen=True)
+class Placement:
+    config: PlacementConfig
+    runs: tuple[RunResult, ...]  # PLACEMENTS order, seeds innermost
+
+    def table(self) -> list[dict[str, object]]:
+        n = self.config.seeds
+        rows = []
+        for i, name in enumerate(PLACEMENTS):
+            rs = self.runs[i * n:(i + 1) * n]
+            rows.append({"placement": name,
+                         "best val. loss": round(float(np.mean([r.val_loss.min() for r in rs])), 4),
+                         "best val. accuracy": round(float(np.mean([r.best_val_acc for r in rs])), 4),
+                         "val. − train loss": round(float(np.mean([r.loss_gap for r in rs])), 4),
+                         "wall time (s)": round(sum(r.seconds for r in rs), 2)})
+        return rows
+
+
+def run_placement(config: PlacementConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Placement:
+    labels = [f"{name}, seed {config.seed + s}" for name in PLACEMENTS for s in range(config.seeds)]
+    return Placement(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))

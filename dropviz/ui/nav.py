@@ -56,6 +56,8 @@ PAGES: tuple[PageSpec, ...] = (
              ("backprop.same_mask_forward_backward", "backprop.minibatch_update_nonzero")),
     PageSpec("pages/42_per-sample.py", "One mask per sample or per batch", ":material/view_week:", "per-sample",
              "training", ("minibatch.shared_mask_higher_grad_variance",)),
+    PageSpec("pages/43_placement.py", "Where to put dropout", ":material/place_item:", "placement", "training",
+             ("placement.bn_variance_shift",)),
 )
 
 

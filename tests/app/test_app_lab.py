@@ -83,3 +83,16 @@ def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
     assert float(table["move at step 2"][0]) == 0.0 and float(table["move at step 2"][1]) != 0.0
     text = _text(at)
     assert "`backprop.same_mask_forward_backward`" in text and "FAIL" not in text
+
+
+def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
+    cfg = lab.PlacementConfig(device=ui.device())
+    at = open_page("pages/43_placement.py")
+    assert_clean(at, "placement")
+    at = _until(at, lambda: ui.trained(cfg) is not None, timeout=240)
+    assert_clean(at, "trained")
+    assert list(at.dataframe[0].value["placement"]) == list(lab.PLACEMENTS)
+    assert len(chart_specs(at)) == 2
+    at.slider(key="p").set_value(0.9).run()
+    assert_clean(at, "p=0.9")
+    assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)
