@@ -23,8 +23,9 @@ from dropviz.figures import palette as c
 
 Family = Literal["dense", "conv", "recurrent", "bayesian"]
 FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
-FAMILY_TITLES: dict[Family, str] = {"dense": "Dense layers", "conv": "Convolutional layers",
-                                    "recurrent": "Recurrent layers", "bayesian": "Bayesian and pruning"}
+FAMILY_TITLES: dict[str, str] = {"dense": "Dense layers", "conv": "Convolutional layers",
+                                 "recurrent": "Recurrent layers", "bayesian": "Bayesian and pruning",
+                                 "training": "Training lab"}  # the last is a page section, not a method family
 ALIASES = {"recurrent": "semeniuta"}  # old ids still found in shared links -> today's id
 
 # The input every layer factory is built for, per family (the contract test and the gallery use these).

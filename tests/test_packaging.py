@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-HEAVY = ("streamlit", "plotly", "PIL")
+HEAVY = ("streamlit", "plotly", "PIL", "sklearn")
 
 SCRIPT = textwrap.dedent("""
     import sys

@@ -5,7 +5,7 @@ Each line reads ``<id> <ratio>x <what vs what>``. Benchmarks print; tests never 
 
 from __future__ import annotations
 
-from dropviz.bench import conv, dense, recurrent  # noqa: F401  (register each family's benchmarks)
+from dropviz.bench import conv, dense, recurrent, training  # noqa: F401  (register each family's benchmarks)
 from dropviz.bench.core import BENCHMARKS, Benchmark, BenchResult, measure
 
 __all__ = ["BENCHMARKS", "BenchResult", "Benchmark", "measure"]

@@ -34,12 +34,22 @@ from dropviz.ui.render import (
 )
 from dropviz.ui.training import KEEP_RESULTS, MAX_QUEUED, MAX_TRAININGS, in_progress, queue, train_job, trained
 from dropviz.ui.upload import image_source
-from dropviz.ui.widgets import bound_select, bound_slider, choice, controls, flag, p_slider, page_key, warn_bad_params
+from dropviz.ui.widgets import (
+    bound_select,
+    bound_slider,
+    choice,
+    choices,
+    controls,
+    flag,
+    p_slider,
+    page_key,
+    warn_bad_params,
+)
 
 __all__ = [
     "HOME", "KEEP_RESULTS", "MAX_QUEUED", "MAX_TRAININGS", "PAGES", "PLOT_CONFIG", "PRIVATE_ENTRIES", "PageSpec",
-    "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "choice", "compute", "controls",
-    "current_page", "device", "flag", "image_source", "in_progress", "method_facts", "method_header",
+    "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "choice", "choices", "compute",
+    "controls", "current_page", "device", "flag", "image_source", "in_progress", "method_facts", "method_header",
     "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key", "page_not_found", "plot",
     "print_styles", "queue", "requested_path", "sections", "seed", "show_claim_results", "show_claims", "sidebar",
     "train_job", "trained", "warn_bad_params",

@@ -52,6 +52,14 @@ PAGES: tuple[PageSpec, ...] = (
              ("rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm")),
     PageSpec("pages/31_rnn-memory.py", "Does it remember?", ":material/memory:", "rnn-memory", "recurrent",
              ("rnn.naive_dropout_forgets",)),
+    PageSpec("pages/40_lab.py", "Training lab", ":material/model_training:", "lab", "training",
+             ("training.dropout_reduces_overfitting",)),
+    PageSpec("pages/41_backprop.py", "The mask in backprop", ":material/undo:", "backprop", "training",
+             ("backprop.same_mask_forward_backward", "backprop.minibatch_update_nonzero")),
+    PageSpec("pages/42_per-sample.py", "One mask per sample or per batch", ":material/view_week:", "per-sample",
+             "training", ("minibatch.shared_mask_higher_grad_variance",)),
+    PageSpec("pages/43_placement.py", "Where to put dropout", ":material/place_item:", "placement", "training",
+             ("placement.bn_variance_shift",)),
 )
 
 
@@ -106,7 +114,7 @@ def navigation():
     nav: dict[str, list] = {"": [page(HOME, default=True)]}
     for section, specs in sections().items():
         nav[section] = [page(s) for s in specs]
-    return st.navigation(nav)
+    return st.navigation(nav, expanded=True)  # every section listed: 14 pages passed the default fold of 10
 
 
 # -- global settings: seed and device ---------------------------------------------------------------

@@ -100,6 +100,26 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
     return picked if picked in options else default
 
 
+def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, key: str,
+            help: str | None = None) -> tuple[str, ...]:
+    """Several of ``options`` (pills) bound to the URL (``?methods=none&methods=standard``; the options are their
+    own labels, as in :func:`choice`); an unknown value in the link gets a clear message and the default; an empty
+    choice gives the default too (said on the page)."""
+    values = st.query_params.get_all(key)
+    if values and not all(v in options for v in values):
+        shown = "&".join(f"{key}={v}" for v in values)[:80]
+        st.warning(f"Ignored the link's `{shown}`: each `{key}` must be one of {', '.join(options)}. Showing the "
+                   "default instead.", icon=":material/link_off:")
+        del st.query_params[key]
+    picked = st.pills(label, options, selection_mode="multi", default=list(default), key=key, bind="query-params",
+                      help=help)
+    picked = tuple(o for o in options if o in (picked or ()))
+    if not picked:
+        st.caption(f"Nothing chosen: showing {', '.join(default)}.")
+        return default
+    return picked
+
+
 def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
     """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
     if _bad_link(key, "true or false. Showing the default instead.", lambda v: v.lower() in ("true", "false")):

@@ -13,7 +13,7 @@ LINE = re.compile(r"^(?P<id>[a-z0-9_]+) (?P<ratio>\d+\.\d\d)x (?P<what>.+ vs .+)
 
 
 def test_required_benchmarks_registered():
-    assert {"standard", "gaussian", "spatial"} <= set(BENCHMARKS)
+    assert {"standard", "gaussian", "spatial", "train_loop"} <= set(BENCHMARKS)
 
 
 def test_cli_quick_prints_ratio_lines():

@@ -1,0 +1,53 @@
+"""Claims of "where to put dropout": dropout right before BatchNorm shifts the variance BN sees between training
+and test.
+
+Derivation (written here, the reference): y = x·m with m = 1[kept]/(1−p), independent of x. Per unit,
+E[y] = E[x] = μ and E[y²] = E[x²]/(1−p) = (σ² + μ²)/(1−p), so Var_train = (σ² + μ²)/(1−p) − μ² = (σ² + pμ²)/(1−p),
+while at test y = x and Var_test = σ². Averaged over units, test/train = (1−p)·⟨σ²⟩ / (⟨σ²⟩ + p·⟨μ²⟩):
+1−p only for centred activations; post-ReLU ones (μ > 0) shift more.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dropviz import masks
+from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.demos import training as demo
+
+Z = 5.0
+
+
+def _classic_scaling(original):
+    """Dropout that forgets the 1/(1−p) rescale in training (kept values hold 1)."""
+
+    def broken(shape, p, **kw):
+        return original(shape, p, **{**kw, "inverted": False})
+
+    return broken
+
+
+@claim(
+    "placement.bn_variance_shift",
+    "Dropout right before BatchNorm: the variance of BN's input at test time over its variance in training is "
+    "(1−p)·σ² / (σ² + p·μ²) (σ², μ: the activations' variance and mean), so BN's running statistics, gathered "
+    "with dropout on, do not fit test time.",
+    mutations=(Mutation("no 1/(1−p) in training", "dropviz.masks.dense:bernoulli_mask", _classic_scaling),),
+    measures="the BatchNorm input's test-time variance ÷ its training variance")
+def bn_variance_shift(*, quick: bool = False, p: float = 0.5, seed: int = 0) -> Measurement:
+    p = masks.check_p(p)
+    if p in (0.0, 1.0):
+        return not_applicable(f"at p = {p:g} {'nothing is dropped' if p == 0 else 'every value is 0 in training'}: "
+                              "no ratio to compare")
+    v = demo.variance_shift(p, seed, batch=4096 if quick else 32768)
+    want = (1 - p) * v.var / (v.var + p * v.mean_sq)
+    se = float(np.std(v.chunks) / math.sqrt(len(v.chunks)))
+    return Measurement(
+        abs(v.ratio - want) <= Z * se,
+        v.ratio,
+        f"post-ReLU activations (⟨σ²⟩ = {v.var:.4g}, ⟨μ²⟩ = {v.mean_sq:.4g}): test/train variance {v.ratio:.4f} vs "
+        f"(1−p)σ²/(σ²+pμ²) = {want:.4f} (1−p = {1 - p:.4g}); within {Z:g} standard errors ({se:.2g}, from "
+        f"{len(v.chunks)} chunks of the batch)",
+    )

@@ -1,0 +1,242 @@
+"""The computations behind the training section: the dropout mask in backprop, per-example gradients of a
+minibatch, and what momentum and Adam do with a zero gradient -> frozen numpy dataclasses for the pages.
+
+Everything uses the registry's standard dropout layer (:data:`dropviz.methods.METHODS`), so what a page shows is
+what a model built from the registry does; the claims (:mod:`dropviz.claims.training`) check it against closed
+forms written there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from dropviz import masks, methods
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """One linear layer z = W x, then standard dropout y = drop(z), then a loss with upstream gradient u = ∂L/∂y."""
+
+    p: float
+    x: np.ndarray  # (inputs,) the example
+    z: np.ndarray  # (units,) pre-dropout activations
+    y: np.ndarray  # (units,) after dropout
+    mask: np.ndarray  # (units,) the layer's last_mask: 0 or 1/(1−p)
+    upstream: np.ndarray  # (units,) u = ∂L/∂y
+    grad_z: np.ndarray  # (units,) ∂L/∂z by autograd through the layer
+    grad_w: np.ndarray  # (units, inputs) ∂L/∂W by autograd: zero rows for dropped units
+
+
+def _layer(p: float, seed: int):
+    return methods.get("standard").layer(p, generator=masks.make_generator(seed + 7))
+
+
+def backprop(p: float = 0.3, seed: int = 0, inputs: int = 6, units: int = 10) -> Backprop:
+    p = masks.check_p(p)
+    g = masks.make_generator(seed)
+    x = torch.randn(inputs, generator=g, dtype=torch.float64)
+    w = torch.randn(units, inputs, generator=g, dtype=torch.float64).requires_grad_()
+    u = torch.randn(units, generator=g, dtype=torch.float64)
+    layer = _layer(p, seed).train()
+    z = w @ x
+    z.retain_grad()
+    y = layer(z[None])[0]  # (units,): the layer sees a batch of one
+    (y * u).sum().backward()  # L = u·y, so ∂L/∂y = u
+    return Backprop(p, x.numpy(), z.detach().numpy(), y.detach().numpy(), layer.last_mask[0].numpy(), u.numpy(),
+                    z.grad.numpy(), w.grad.numpy())
+
+
+@dataclass(frozen=True)
+class Minibatch:
+    """A two-layer net on a minibatch, with dropout on the hidden units: per-example gradients of the first
+    layer's weights, their average (the update), and one weight of a unit dropped in the next step under three
+    optimisers."""
+
+    p: float
+    mask: np.ndarray  # (batch, units) the hidden mask (0 or 1/(1−p)) of step 1
+    per_example: np.ndarray  # (batch, units) ‖∂L_b/∂W_row‖ for each example b and hidden unit (row of W)
+    averaged: np.ndarray  # (units,) ‖∂L/∂W_row‖ of the minibatch loss L = mean_b L_b
+    grad_w: np.ndarray  # (units, inputs) the averaged gradient
+    unit: int  # a unit dropped in step 2 (its row's gradient is exactly zero then); -1 if none was
+    g1: float  # step 1's gradient of that unit's first weight
+    g2: float  # step 2's (0.0 when the unit is dropped for the whole step-2 batch)
+    moves: dict[str, tuple[float, float]]  # optimiser -> (Δ at step 1, Δ at step 2) of that weight
+    lr: float
+    momentum: float
+    betas: tuple[float, float]
+    eps: float
+
+    def table(self) -> list[dict[str, object]]:
+        """One row per optimiser: how far the chosen weight moved at each step."""
+        return [{"optimiser": k, "gradient at step 1": f"{self.g1:.4g}", "move at step 1": f"{d1:+.4g}",
+                 "gradient at step 2": f"{self.g2:.4g}", "move at step 2": f"{d2:+.4g}"}
+                for k, (d1, d2) in self.moves.items()]
+
+
+OPTIMISERS = ("SGD", "SGD + momentum", "Adam")
+STEP2_TRIES = 50
+
+
+def minibatch(p: float = 0.3, seed: int = 0, batch: int = 8, inputs: int = 5, units: int = 12, lr: float = 0.01,
+              momentum: float = 0.9, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Minibatch:
+    p = masks.check_p(p)
+    g = masks.make_generator(seed)
+    x = torch.randn(batch, inputs, generator=g, dtype=torch.float64)
+    t = torch.randn(batch, generator=g, dtype=torch.float64)
+    w1 = torch.randn(units, inputs, generator=g, dtype=torch.float64).requires_grad_()
+    w2 = torch.randn(units, generator=g, dtype=torch.float64)
+    layer = _layer(p, seed).train()
+    h = layer(x @ w1.t())  # (B, units), linear hidden units: only dropout silences one
+    per_loss = (h @ w2 - t) ** 2  # (B,)
+    per = torch.stack([torch.autograd.grad(per_loss[b], w1, retain_graph=True)[0] for b in range(batch)])
+    per_loss.mean().backward()  # the minibatch update's gradient
+    grad1 = w1.grad.detach().clone()
+    mask1 = layer.last_mask.numpy()
+
+    # step 2: a one-example batch through the same layer (a fresh mask) that drops a unit with a step-1 gradient
+    # (a few seeded tries at most: at small p a single example may keep every unit)
+    unit, grad2 = -1, torch.zeros_like(grad1)
+    for _ in range(STEP2_TRIES):
+        x2 = torch.randn(1, inputs, generator=g, dtype=torch.float64)
+        w1.grad = None
+        ((layer(x2 @ w1.t()) @ w2 - t[:1]) ** 2).sum().backward()
+        dropped2 = [j for j in range(units) if layer.last_mask[0, j] == 0 and grad1[j, 0] != 0]
+        if dropped2:
+            unit, grad2 = dropped2[0], w1.grad.detach().clone()
+            break
+    moves = {}
+    if unit >= 0:
+        for name in OPTIMISERS:
+            moves[name] = _two_steps(name, w1.detach()[unit, 0].item(), grad1[unit, 0].item(),
+                                     grad2[unit, 0].item(), lr, momentum, betas, eps)
+    return Minibatch(p, mask1, per.norm(dim=2).numpy(), grad1.norm(dim=1).numpy(), grad1.numpy(), unit,
+                     grad1[unit, 0].item() if unit >= 0 else float("nan"),
+                     grad2[unit, 0].item() if unit >= 0 else float("nan"), moves, lr, momentum, betas, eps)
+
+
+def _two_steps(name: str, w0: float, g1: float, g2: float, lr: float, momentum: float,
+               betas: tuple[float, float], eps: float) -> tuple[float, float]:
+    """Run torch's own optimiser for two steps on one weight with gradients g1 then g2; return both moves."""
+    w = torch.tensor([w0], dtype=torch.float64, requires_grad=True)
+    opt = {"SGD": lambda: torch.optim.SGD([w], lr=lr),
+           "SGD + momentum": lambda: torch.optim.SGD([w], lr=lr, momentum=momentum),
+           "Adam": lambda: torch.optim.Adam([w], lr=lr, betas=betas, eps=eps)}[name]()
+    out = []
+    for grad in (g1, g2):
+        before = w.item()
+        w.grad = torch.tensor([grad], dtype=torch.float64)
+        opt.step()
+        out.append(w.item() - before)
+    return out[0], out[1]
+
+
+
+
+# -- one mask per sample or one per batch -----------------------------------------------------------------
+
+SHARING = ("per sample", "per batch")
+
+
+@dataclass(frozen=True)
+class MaskSharing:
+    """Standard dropout with a mask per example vs one mask shared by the whole minibatch (Keras' ``noise_shape``
+    = (1, units), Flax's ``broadcast_dims=(0,)``), and the variance of the gradient across minibatches."""
+
+    p: float
+    masks: dict[str, np.ndarray]  # sharing -> (batch, units) 0/1 keep mask of the first minibatch
+    variance: dict[str, float]  # sharing -> E‖g − E g‖² over `batches` draws (the same minibatches for both)
+    se: dict[str, float]  # its standard error, std(‖g − ḡ‖²)/√batches
+    batches: int
+    batch: int
+    fixed: bool  # True: one minibatch, only the masks vary (the masks' own share of the gradient noise)
+
+    @property
+    def ratio(self) -> float:
+        return self.variance["per batch"] / self.variance["per sample"]
+
+
+def _digits_net(units: int, seed: int):
+    from torch import nn
+
+    from dropviz.train import engine
+
+    return engine.build_module(lambda: nn.ModuleList([nn.Linear(64, units), nn.Linear(units, 10)]),
+                               engine.generator(seed))
+
+
+def mask_sharing(p: float = 0.5, seed: int = 0, batch: int = 32, units: int = 32, batches: int = 200,
+                 fixed: bool = False) -> MaskSharing:
+    """The gradient of a small digits MLP (64 -> units -> 10, dropout on the hidden layer) at its initial weights,
+    over the same ``batches`` random minibatches, with a per-example mask (the registry's standard dropout layer)
+    and with one mask per minibatch (a (1, units) Bernoulli mask broadcast over the batch). ``fixed``: the same
+    minibatch every time, so the variance is the masks' alone."""
+    import torch.nn.functional as F
+
+    from dropviz import data
+
+    p = masks.check_p(p)
+    split = data.digits(300, seed)
+    net = _digits_net(units, seed)
+    params = list(net.parameters())
+    out_masks, out_var, out_se = {}, {}, {}
+    for mode in SHARING:
+        g_batch, g_mask = masks.make_generator(seed + 5), masks.make_generator(seed + 6)
+        layer = methods.get("standard").layer(p, generator=g_mask).train()
+        grads = []
+        for k in range(batches):
+            if k == 0 or not fixed:
+                idx = torch.randint(0, len(split.y_train), (batch,), generator=g_batch)
+            h = torch.relu(net[0](split.x_train[idx]))  # (B, units)
+            if mode == "per sample":
+                hd, m = layer(h), layer.last_mask
+            else:
+                m = masks.bernoulli_mask((1, units), p, generator=g_mask)  # (1, units): every example shares it
+                hd = h * m
+            loss = F.cross_entropy(net[1](hd), split.y_train[idx])
+            grads.append(torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)]))
+            if k == 0:
+                out_masks[mode] = (m.expand(batch, units) != 0).float().numpy()
+        gs = torch.stack(grads)  # (batches, n_params)
+        d = ((gs - gs.mean(0)) ** 2).sum(1)  # (batches,)
+        out_var[mode], out_se[mode] = float(d.mean()), float(d.std() / math.sqrt(batches))
+    return MaskSharing(p, out_masks, out_var, out_se, batches, batch, fixed)
+
+
+# -- dropout before BatchNorm: the variance shift ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceShift:
+    """The input of a BatchNorm placed after dropout: its variance in training (dropout on) and at test (off)."""
+
+    p: float
+    mean_sq: float  # mean over units of E[x_j]², the activations fed to dropout
+    var: float  # mean over units of Var[x_j]
+    train_var: float  # variance of dropout(x) over the batch, measured
+    test_var: float  # variance of x itself (dropout is the identity at test), measured
+    chunks: np.ndarray  # (n_chunks,) test/train ratio per chunk of the batch (for a standard error)
+
+    @property
+    def ratio(self) -> float:
+        return self.test_var / self.train_var
+
+
+def variance_shift(p: float = 0.5, seed: int = 0, batch: int = 4096, units: int = 64, chunks: int = 16
+                   ) -> VarianceShift:
+    """ReLU activations of a random linear layer on digits-sized Gaussian inputs, through the registry's standard
+    dropout layer: what a BatchNorm1d right after it would normalise with, in training and at test."""
+    p = masks.check_p(p)
+    g = masks.make_generator(seed)
+    w = torch.randn(64, units, generator=g, dtype=torch.float64) / 8
+    x = torch.relu(torch.randn(batch, 64, generator=g, dtype=torch.float64) @ w)  # (B, units), mean > 0
+    layer = _layer(p, seed).train()
+    y = layer(x)
+    per = [x_c.var(0, unbiased=False).mean() / y_c.var(0, unbiased=False).mean()
+           for x_c, y_c in zip(x.chunk(chunks), y.chunk(chunks), strict=True)]
+    return VarianceShift(p, float((x.mean(0) ** 2).mean()), float(x.var(0, unbiased=False).mean()),
+                         float(y.var(0, unbiased=False).mean()), float(x.var(0, unbiased=False).mean()),
+                         torch.stack(per).numpy())

@@ -1,0 +1,367 @@
+"""The training lab: small MLPs (:mod:`dropviz.models`) trained on scikit-learn's digits with a small training
+split, or on a generated 2-D task, once per chosen dropout method (or none) from the same weights and the same
+batches; per-epoch train/validation loss and accuracy, and a decision-boundary grid for the 2-D tasks.
+
+Runs on :func:`dropviz.train.engine.fit` (one optimiser step per call, a cancel check before each), so the job
+queue can show progress and Stop it within one step. No Streamlit, no global RNG: ``run_lab(config)`` is a pure
+function of its frozen config (same config, same device -> same numbers), so the queue keys its result by it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dropviz import data, masks, models
+from dropviz._validate import make_generator
+from dropviz.data.digits import train_images as digits_train_images
+from dropviz.train import engine
+from dropviz.train.engine import StepContext
+
+TASKS = ("digits", *data.TASKS)
+NONE = "none"  # the baseline: the same model without dropout
+# Bounds on every cost a page can ask for (a shared classroom server; dropviz.jobs bounds how many run at once).
+LIMITS = {"width": (8, 256), "depth": (1, 4), "epochs": (5, 200), "train_size": (30, 1000), "batch": (8, 256)}
+MAX_METHODS = 3  # models per lab run ("none" + the dense mask methods)
+LAST = 10  # epochs averaged for the final train-validation gap
+GRID = 64  # decision-boundary resolution (GRID × GRID points)
+EXTENT = 2.0  # the boundary grid spans [-EXTENT, EXTENT]²
+
+
+def lab_methods() -> tuple[str, ...]:
+    """What the lab can compare: no dropout, and every dense method that sits between two layers."""
+    return (NONE, *models.insertable("dense"))
+
+
+def _check_int(name: str, v) -> None:
+    lo, hi = LIMITS[name]
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise ValueError(f"{name} has to be a whole number from {lo} to {hi}, but got {v!r}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One model, one placement of dropout. Frozen and hashable: a cache key."""
+
+    task: str = "digits"  # "digits" or a 2-D task (data.TASKS)
+    slots: tuple[models.Slot, ...] = (None, ("standard", 0.5), ("standard", 0.5))  # input, after each hidden
+    width: int = 128  # hidden units per layer: wide, so a small training set is memorised without dropout
+    depth: int = 2  # hidden layers
+    epochs: int = 60  # passes over the training set
+    train_size: int = 150  # training examples: small on purpose, so overfitting shows
+    batch: int = 32  # examples per optimiser step
+    lr: float = 1e-3  # Adam's learning rate
+    batch_norm: bool = False  # BatchNorm after every hidden Linear (the placement page's BN experiment)
+    seed: int = 0  # weights, data split, batch order and masks all come from this seed
+    device: str = "cpu"  # "cpu", "cuda" or "mps"
+
+    def __post_init__(self):
+        if self.task not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; known: {', '.join(TASKS)}")
+        for name in LIMITS:
+            _check_int(name, getattr(self, name))
+        if len(self.slots) != self.depth + 1:
+            raise ValueError(f"depth {self.depth} has {self.depth + 1} dropout positions, got {len(self.slots)}")
+        for s in self.slots:
+            if s is not None:
+                masks.check_p(s[1])
+
+    @property
+    def steps(self) -> int:
+        return self.epochs * math.ceil(self.train_size / self.batch)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A 2-D model's P(class 1) over a grid of the plane, and the training points."""
+
+    axis: np.ndarray  # (GRID,) coordinates of the grid on both axes
+    prob: np.ndarray  # (GRID, GRID) P(class 1), rows along y
+    x_train: np.ndarray  # (n, 2)
+    y_train: np.ndarray  # (n,)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    config: RunConfig
+    train_loss: np.ndarray  # (epochs,) cross-entropy on the whole training set, dropout off, after each epoch
+    val_loss: np.ndarray  # (epochs,)
+    train_acc: np.ndarray  # (epochs,)
+    val_acc: np.ndarray  # (epochs,)
+    seconds: float  # wall time of the training loop
+    device: str
+    boundary: Boundary | None = None  # 2-D tasks only
+
+    @property
+    def best_val_acc(self) -> float:
+        return float(self.val_acc.max())
+
+    @property
+    def gap(self) -> float:
+        """Train minus validation accuracy at the end: how much was memorised rather than learned."""
+        return float(self.train_acc[-1] - self.val_acc[-1])
+
+    @property
+    def loss_gap(self) -> float:
+        """Validation minus training loss, averaged over the last ``LAST`` epochs (one epoch is noisy)."""
+        k = min(LAST, len(self.val_loss))
+        return float((self.val_loss[-k:] - self.train_loss[-k:]).mean())
+
+
+def split_for(cfg: RunConfig) -> data.Split:
+    if cfg.task == "digits":
+        return data.digits(cfg.train_size, cfg.seed)
+    return data.task2d(cfg.task, cfg.train_size, cfg.seed)
+
+
+def _evaluate(model, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+        loss, acc = F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).double().mean().item()
+    model.train()
+    return loss, acc
+
+
+def _boundary(model, split: data.Split, device: str) -> Boundary:
+    axis = torch.linspace(-EXTENT, EXTENT, GRID)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    pts = torch.stack([xx.reshape(-1), yy.reshape(-1)], 1).to(device)  # (GRID², 2)
+    model.eval()
+    with torch.no_grad():
+        prob = model(pts).softmax(1)[:, 1].view(GRID, GRID).cpu()
+    return Boundary(axis.numpy(), prob.numpy(), split.x_train.numpy(), split.y_train.numpy())
+
+
+class _Offset:
+    """One run's view of a whole experiment's context: its steps counted after the runs before it."""
+
+    def __init__(self, ctx: StepContext | None, before: int, total: int, label: str):
+        self.ctx, self.before, self.total, self.label = ctx, before, total, label
+
+    def check(self) -> None:
+        if self.ctx is not None:
+            self.ctx.check()
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        if self.ctx is not None:
+            self.ctx.report(self.before + done, self.total, f"{self.label}, {text}")
+
+
+def train_run(cfg: RunConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> RunResult:
+    """Train one model of ``cfg`` with Adam on shuffled minibatches; evaluate (dropout off) after every epoch.
+    ``ctx`` is checked before every optimiser step (Stop) and gets the progress. ``threads``: CPU threads while
+    training (one is the fastest for these tiny matmuls; see :func:`dropviz.train.engine.cpu_threads`)."""
+    with engine.cpu_threads(threads if cfg.device == "cpu" else None):
+        return _train_run(cfg, ctx)
+
+
+def _train_run(cfg: RunConfig, ctx: StepContext | None) -> RunResult:
+    dev = cfg.device
+    split = split_for(cfg)
+    xt, yt, xv, yv = (t.to(dev) for t in (split.x_train, split.y_train, split.x_val, split.y_val))
+    model = models.mlp(split.features, split.classes, cfg.width, cfg.depth, cfg.slots, seed=cfg.seed, device=dev,
+                       batch_norm=cfg.batch_norm)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    g_order = make_generator(cfg.seed + 2)
+    per_epoch = math.ceil(cfg.train_size / cfg.batch)
+    curves: dict[str, list[float]] = {"tl": [], "vl": [], "ta": [], "va": []}
+    order = torch.empty(0, dtype=torch.long)
+
+    def step(i: int) -> float:
+        nonlocal order
+        b = i % per_epoch
+        if b == 0:
+            order = torch.randperm(cfg.train_size, generator=g_order).to(dev)
+        idx = order[b * cfg.batch:(b + 1) * cfg.batch]
+        loss = F.cross_entropy(model(xt[idx]), yt[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if b == per_epoch - 1:
+            for (lk, ak), (x, y) in zip((("tl", "ta"), ("vl", "va")), ((xt, yt), (xv, yv)), strict=True):
+                lv, av = _evaluate(model, x, y)
+                curves[lk].append(lv)
+                curves[ak].append(av)
+        return loss.item()
+
+    t0 = time.perf_counter()
+    engine.fit(step, cfg.steps, ctx=ctx, every=per_epoch)
+    seconds = time.perf_counter() - t0
+    boundary = _boundary(model, split, dev) if cfg.task != "digits" else None
+    arr = {k: np.asarray(v) for k, v in curves.items()}
+    return RunResult(cfg, arr["tl"], arr["vl"], arr["ta"], arr["va"], seconds, dev, boundary)
+
+
+# -- the lab page's experiment: the same model once per method -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """The lab's comparison: one model per method (dropout after every hidden layer at ``p``), same weights,
+    split and batches. Frozen and hashable: the job queue's key."""
+
+    task: str = "digits"  # "digits" (real, 10 classes) or a 2-D task
+    methods: tuple[str, ...] = (NONE, "standard")  # from lab_methods(); "none" is the same model without dropout
+    p: float = 0.5  # drop probability after every hidden layer (the usual hidden-layer setting)
+    width: int = 128  # hidden units per layer
+    depth: int = 2  # hidden layers
+    epochs: int = 60  # passes over the training set
+    train_size: int = 150  # training examples (digits has 1,797 in all; 600 are kept for validation)
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self):
+        known = lab_methods()
+        if not self.methods or len(self.methods) > MAX_METHODS or len(set(self.methods)) != len(self.methods):
+            raise ValueError(f"choose 1 to {MAX_METHODS} different methods, got {self.methods!r}")
+        for m in self.methods:
+            if m not in known:
+                raise ValueError(f"unknown lab method {m!r}; known: {', '.join(known)}")
+        self.runs()  # validates the rest
+
+    def runs(self) -> tuple[RunConfig, ...]:
+        def slots(m: str) -> tuple[models.Slot, ...]:
+            return (None, *([None if m == NONE else (m, self.p)] * self.depth))
+
+        return tuple(RunConfig(task=self.task, slots=slots(m), width=self.width, depth=self.depth, epochs=self.epochs,
+                               train_size=self.train_size, seed=self.seed, device=self.device) for m in self.methods)
+
+    def quick(self) -> LabConfig:
+        return replace(self, epochs=min(self.epochs, 30), width=min(self.width, 96))
+
+
+@dataclass(frozen=True)
+class LabResult:
+    config: LabConfig
+    runs: tuple[RunResult, ...] = field(default=())  # one per method, in config.methods order
+
+    def run(self, method: str) -> RunResult:
+        return self.runs[self.config.methods.index(method)]
+
+    @property
+    def seconds(self) -> float:
+        return sum(r.seconds for r in self.runs)
+
+    def table(self) -> list[dict[str, object]]:
+        """One row per method: what the lab's final table shows."""
+        return [{"method": m, "best val. accuracy": round(r.best_val_acc, 3),
+                 "train − val. accuracy": round(r.gap, 3), "val. − train loss": round(r.loss_gap, 3),
+                 "best val. loss": round(float(r.val_loss.min()), 3), "wall time (s)": round(r.seconds, 2),
+                 "device": r.device} for m, r in zip(self.config.methods, self.runs, strict=True)]
+
+
+def run_many(runs: Sequence[RunConfig], *, ctx: StepContext | None = None, labels: Sequence[str] | None = None,
+             threads: int | None = 1) -> tuple[RunResult, ...]:
+    """Train ``runs`` in turn; progress counts optimiser steps over all of them, a cancel stops whichever runs."""
+    total = sum(r.steps for r in runs)
+    out, done = [], 0
+    for i, r in enumerate(runs):
+        label = labels[i] if labels else f"model {i + 1}/{len(runs)}"
+        out.append(train_run(r, ctx=_Offset(ctx, done, total, label), threads=threads))
+        done += r.steps
+    return tuple(out)
+
+
+def run_lab(config: LabConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> LabResult:
+    return LabResult(config, run_many(config.runs(), ctx=ctx, labels=config.methods, threads=threads))
+
+
+# -- the overfitting claim's experiment: the default comparison over several seeds ------------------------
+
+
+@dataclass(frozen=True)
+class OverfitConfig:
+    """No dropout vs standard dropout on digits with a small training split, over ``seeds`` seeds."""
+
+    p: float = 0.5  # drop probability after every hidden layer
+    seeds: int = 3  # seeds seed … seed+seeds-1: split, weights, batches and masks all change with the seed
+    seed: int = 0
+    device: str = "cpu"
+
+    def labs(self) -> tuple[LabConfig, ...]:
+        # The lab's default model and budget: fewer epochs would stop dropout before it overtakes the baseline.
+        base = LabConfig(methods=(NONE, "standard"), p=self.p, device=self.device)
+        return tuple(replace(base, seed=self.seed + s) for s in range(self.seeds))
+
+
+def run_overfit(config: OverfitConfig, *, ctx: StepContext | None = None, threads: int | None = 1
+                ) -> tuple[LabResult, ...]:
+    labs = config.labs()
+    runs = run_many([r for lab in labs for r in lab.runs()], ctx=ctx,
+                    labels=[f"seed {lab.seed}, {m}" for lab in labs for m in lab.methods], threads=threads)
+    n = len(labs[0].methods)
+    return tuple(LabResult(lab, runs[i * n:(i + 1) * n]) for i, lab in enumerate(labs))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the lab trains on, as the page shows it before any training."""
+
+    task: str
+    x: np.ndarray  # digits: (10, 8, 8) one training image per class (raw pixels 0…16); 2-D: (n, 2) training points
+    y: np.ndarray  # digits: (10,) the classes; 2-D: (n,) labels
+    n_train: int
+    n_val: int
+
+
+def preview(task: str = LabConfig.task, train_size: int = LabConfig.train_size, seed: int = 0) -> Preview:
+    split = split_for(RunConfig(task=task, train_size=train_size, seed=seed))  # validates task and size
+    if task != "digits":
+        return Preview(task, split.x_train.numpy(), split.y_train.numpy(), train_size, len(split.y_val))
+    ims, labels = digits_train_images(train_size, seed)
+    first = [int(np.flatnonzero(labels == k)[0]) for k in range(10) if (labels == k).any()]
+    return Preview(task, ims[first], labels[first], train_size, len(split.y_val))
+
+
+# -- where to put dropout: the same MLP with dropout at different positions --------------------------------
+
+PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (input, after hidden 1, after hidden 2)
+    "none": (None, None, None),
+    "input only (0.2)": (("standard", 0.2), None, None),
+    "after each hidden (0.5)": (None, ("standard", 0.5), ("standard", 0.5)),
+    "before the output only (0.5)": (None, None, ("standard", 0.5)),
+    "input 0.2 + hidden 0.5": (("standard", 0.2), ("standard", 0.5), ("standard", 0.5)),
+}
+
+
+@dataclass(frozen=True)
+class PlacementConfig:
+    """Each placement of :data:`PLACEMENTS` on the lab's default digits model, seeds seed … seed+seeds-1."""
+
+    seeds: int = 2
+    seed: int = 0
+    device: str = "cpu"
+
+    def runs(self) -> tuple[RunConfig, ...]:
+        return tuple(RunConfig(slots=slots, seed=self.seed + s, device=self.device)
+                     for slots in PLACEMENTS.values() for s in range(self.seeds))
+
+
+@dataclass(frozen=True)
+class Placement:
+    config: PlacementConfig
+    runs: tuple[RunResult, ...]  # PLACEMENTS order, seeds innermost
+
+    def table(self) -> list[dict[str, object]]:
+        n = self.config.seeds
+        rows = []
+        for i, name in enumerate(PLACEMENTS):
+            rs = self.runs[i * n:(i + 1) * n]
+            rows.append({"placement": name,
+                         "best val. loss": round(float(np.mean([r.val_loss.min() for r in rs])), 4),
+                         "best val. accuracy": round(float(np.mean([r.best_val_acc for r in rs])), 4),
+                         "val. − train loss": round(float(np.mean([r.loss_gap for r in rs])), 4),
+                         "wall time (s)": round(sum(r.seconds for r in rs), 2)})
+        return rows
+
+
+def run_placement(config: PlacementConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Placement:
+    labels = [f"{name}, seed {config.seed + s}" for name in PLACEMENTS for s in range(config.seeds)]
+    return Placement(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))

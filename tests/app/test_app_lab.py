@@ -1,0 +1,98 @@
+"""AppTest for the training section beyond the generic checks in test_app.py: the lab's default trains in the
+background and is shared, other settings wait for the button, slider moves never train, bad links."""
+
+from __future__ import annotations
+
+import pytest
+
+from dropviz import ui
+from dropviz.train import lab
+from tests.app.test_app import assert_clean, chart_specs, open_page
+from tests.app.test_app_rnn import _until
+
+pytestmark = pytest.mark.app
+LAB = "pages/40_lab.py"
+TINY = {"width": "16", "depth": "1", "epochs": "10", "train": "60"}
+
+
+def _text(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_lab_default_trains_in_the_background_then_shows_curves_table_and_claim():
+    cfg = lab.LabConfig(device=ui.device())
+    at = open_page(LAB)
+    assert_clean(at, "default")
+    at = _until(at, lambda: ui.trained(cfg) is not None and ui.trained(lab.OverfitConfig(device=ui.device())),
+                timeout=180)
+    assert_clean(at, "trained")
+    curves = chart_specs(at)[1]  # after the data preview
+    names = {t["name"] for t in curves["data"]}
+    assert {"no dropout · validation", "standard · validation", "standard · training"} <= names
+    assert len(at.dataframe) == 1 and list(at.dataframe[0].value["method"]) == ["none", "standard"]
+    text = _text(at)
+    assert "`training.dropout_reduces_overfitting`" in text and "PASS" in text and "FAIL" not in text
+    assert not [b for b in at.button if b.label.startswith("Train")]
+
+
+def test_lab_other_settings_wait_for_the_button_then_show_boundaries():
+    cfg = lab.LabConfig(task="moons", methods=("gaussian",), width=16, depth=1, epochs=10, train_size=60,
+                        device=ui.device())
+    at = open_page(LAB, {**TINY, "task": "moons", "methods": "gaussian"})
+    assert_clean(at, "untrained")
+    assert ui.trained(cfg) is None and ui.queue().status(cfg) is None, "a page load alone must not train"
+    assert any("not been trained" in i.value for i in at.info)
+    [b for b in at.button if b.label.startswith("Train")][0].click().run()
+    at = _until(at, lambda: ui.trained(cfg) is not None, timeout=120)
+    assert_clean(at, "trained")
+    specs = chart_specs(at)
+    boundary = specs[2]
+    assert sum(t["type"] == "contour" for t in boundary["data"]) == 1
+
+
+def test_lab_slider_moves_never_train(monkeypatch):
+    q = ui.queue()
+    submitted = []
+    real = q.submit
+    monkeypatch.setattr(q, "submit", lambda key, fn, *, owner: submitted.append(key) or real(key, fn, owner=owner))
+    at = open_page(LAB)
+    for s in at.slider:
+        for v in (s.min, s.max):
+            at.slider(key=s.key).set_value(type(s.value)(v)).run()
+            assert_clean(at, f"{s.key}={v}")
+    allowed = {lab.LabConfig(device=ui.device()), lab.OverfitConfig(device=ui.device())}
+    assert set(submitted) <= allowed, submitted
+
+
+@pytest.mark.parametrize("query", [{"methods": "banana"}, {"task": "mnist"}, {"epochs": "100000"}])
+def test_lab_bad_links_get_a_clear_message(query):
+    at = open_page(LAB, query)
+    assert_clean(at, str(query))
+    (key,) = query
+    assert any(f"`{key}=" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
+    at = open_page("pages/41_backprop.py", {"p": "0.4", "units": "16", "batch": "16"})
+    assert_clean(at, "backprop")
+    specs = chart_specs(at)
+    assert len(specs) == 2
+    assert specs[1]["data"][0]["z"]["shape"].replace(" ", "") == "16,16"  # the minibatch mask: batch × units
+    table = at.dataframe[0].value
+    assert list(table["optimiser"]) == ["SGD", "SGD + momentum", "Adam"]
+    assert float(table["move at step 2"][0]) == 0.0 and float(table["move at step 2"][1]) != 0.0
+    text = _text(at)
+    assert "`backprop.same_mask_forward_backward`" in text and "FAIL" not in text
+
+
+def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
+    cfg = lab.PlacementConfig(device=ui.device())
+    at = open_page("pages/43_placement.py")
+    assert_clean(at, "placement")
+    at = _until(at, lambda: ui.trained(cfg) is not None, timeout=240)
+    assert_clean(at, "trained")
+    assert list(at.dataframe[0].value["placement"]) == list(lab.PLACEMENTS)
+    assert len(chart_specs(at)) == 2
+    at.slider(key="p").set_value(0.9).run()
+    assert_clean(at, "p=0.9")
+    assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)

@@ -1,0 +1,43 @@
+"""Tests of dropviz.models: registry methods at chosen positions, seeded builds that never touch the global RNG."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dropviz import layers, models
+
+
+def test_insertable_methods_come_from_the_registry():
+    assert {"standard", "gaussian"} <= set(models.insertable("dense"))
+    assert "dropconnect" not in models.insertable("dense")  # it replaces a Linear, it does not sit between two
+    assert {"pixel", "spatial", "dropblock"} <= set(models.insertable("conv"))
+
+
+def test_mlp_places_each_method_with_its_own_p():
+    m = models.mlp(64, 10, 32, 2, [("gaussian", 0.2), None, ("standard", 0.6)], seed=0)
+    drops = [x for x in m if isinstance(x, layers.MaskLayer)]
+    assert [type(d).__name__ for d in drops] == ["GaussianDropout", "Dropout"] and [d.p for d in drops] == [0.2, 0.6]
+    assert m(torch.randn(5, 64)).shape == (5, 10)
+
+
+def test_same_seed_same_weights_and_the_global_rng_untouched():
+    state = torch.random.get_rng_state()
+    a = models.mlp(8, 3, 16, 1, [None, ("standard", 0.5)], seed=4)
+    b = models.mlp(8, 3, 16, 1, [None, None], seed=4)
+    c = models.mlp(8, 3, 16, 1, [None, None], seed=5)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    wa, wb, wc = (list(m.parameters())[0] for m in (a, b, c))
+    assert torch.equal(wa, wb) and not torch.equal(wa, wc)
+
+
+def test_cnn_positions():
+    m = models.cnn(4, 10, [("spatial", 0.1), ("dropblock", 0.1), ("standard", 0.5)], seed=0)
+    assert m(torch.randn(3, 1, 8, 8)).shape == (3, 10)
+
+
+def test_bad_slots_raise():
+    with pytest.raises(ValueError, match="positions"):
+        models.mlp(8, 3, 16, 2, [None])
+    with pytest.raises(ValueError, match="cannot sit between"):
+        models.mlp(8, 3, 16, 1, [None, ("dropconnect", 0.5)])

@@ -1,0 +1,55 @@
+"""Tests of dropviz.train.lab on the engine: the loss falls on an easy task, seeded runs repeat exactly, Stop ends a
+run within one step, and every cost is bounded."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from dropviz import train
+from dropviz.train import engine, lab
+
+SMALL = dict(width=16, depth=1, epochs=8, train_size=60)
+
+
+def test_loss_falls_on_an_easy_task_and_the_boundary_is_drawn():
+    r = train.train_run(train.RunConfig(task="moons", slots=(None, ("standard", 0.2)), width=32, depth=1, epochs=40,
+                                        train_size=100, lr=1e-2))
+    assert r.train_loss[-1] < 0.6 * r.train_loss[0] and r.val_acc[-1] > 0.8
+    assert r.boundary is not None and r.boundary.prob.shape == (lab.GRID, lab.GRID)
+    assert np.all((r.boundary.prob >= 0) & (r.boundary.prob <= 1))
+
+
+def test_same_config_same_curves():
+    cfg = train.LabConfig(**SMALL, methods=("none", "standard", "gaussian"))
+    a, b = train.run_lab(cfg), train.run_lab(cfg)
+    for x, y in zip(a.runs, b.runs, strict=True):
+        assert np.array_equal(x.val_loss, y.val_loss) and np.array_equal(x.train_acc, y.train_acc)
+    assert len(a.runs[0].val_acc) == SMALL["epochs"] and a.run("none").boundary is None
+    assert not np.array_equal(a.run("none").val_loss, a.run("standard").val_loss)
+
+
+def test_stop_ends_the_run_within_one_step():
+    steps = []
+
+    class Ctx(engine.Context):
+        def report(self, done, total, text=""):
+            steps.append(done)
+            if done >= 3 * 2:
+                self.cancel()
+
+    ctx = Ctx(cancel_event=threading.Event())
+    cfg = train.LabConfig(**{**SMALL, "epochs": 200})
+    with pytest.raises(engine.Cancelled):
+        train.run_lab(cfg, ctx=ctx)
+    assert steps[-1] < cfg.runs()[0].steps
+
+
+@pytest.mark.parametrize("bad", [dict(width=10_000), dict(depth=9), dict(epochs=10_000), dict(train_size=5),
+                                 dict(methods=()), dict(methods=("none", "none")), dict(methods=("dropconnect",)),
+                                 dict(task="banana"), dict(p=1.5)])
+def test_costs_and_choices_are_bounded(bad):
+    with pytest.raises(ValueError):
+        train.LabConfig(**bad)
