@@ -295,3 +295,19 @@ def cpu_threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+class Within:
+    """One run's view of a whole experiment's context: its steps counted after the ``before`` steps of the runs
+    before it, out of the experiment's ``total``, labelled with the run (``"naive, epoch 3"``). Cancels pass through."""
+
+    def __init__(self, ctx: StepContext | None, before: int, total: int, label: str):
+        self.ctx, self.before, self.total, self.label = ctx, before, total, label
+
+    def check(self) -> None:
+        if self.ctx is not None:
+            self.ctx.check()
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        if self.ctx is not None:
+            self.ctx.report(self.before + done, self.total, f"{self.label}, {text}" if text else self.label)

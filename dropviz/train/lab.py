@@ -139,21 +139,6 @@ def _boundary(model, split: data.Split, device: str) -> Boundary:
     return Boundary(axis.numpy(), prob.numpy(), split.x_train.numpy(), split.y_train.numpy())
 
 
-class _Offset:
-    """One run's view of a whole experiment's context: its steps counted after the runs before it."""
-
-    def __init__(self, ctx: StepContext | None, before: int, total: int, label: str):
-        self.ctx, self.before, self.total, self.label = ctx, before, total, label
-
-    def check(self) -> None:
-        if self.ctx is not None:
-            self.ctx.check()
-
-    def report(self, done: int, total: int, text: str = "") -> None:
-        if self.ctx is not None:
-            self.ctx.report(self.before + done, self.total, f"{self.label}, {text}")
-
-
 def train_run(cfg: RunConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> RunResult:
     """Train one model of ``cfg`` with Adam on shuffled minibatches; evaluate (dropout off) after every epoch.
     ``ctx`` is checked before every optimiser step (Stop) and gets the progress. ``threads``: CPU threads while
@@ -264,7 +249,7 @@ def run_many(runs: Sequence[RunConfig], *, ctx: StepContext | None = None, label
     out, done = [], 0
     for i, r in enumerate(runs):
         label = labels[i] if labels else f"model {i + 1}/{len(runs)}"
-        out.append(train_run(r, ctx=_Offset(ctx, done, total, label), threads=threads))
+        out.append(train_run(r, ctx=engine.Within(ctx, done, total, label), threads=threads))
         done += r.steps
     return tuple(out)
 

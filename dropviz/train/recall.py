@@ -211,21 +211,6 @@ class Experiment:
         return self.histories[0].lags
 
 
-class _Within:
-    """One run's view of the whole experiment's context: its steps counted after the runs before it."""
-
-    def __init__(self, ctx: StepContext | None, before: int, total: int, label: str):
-        self.ctx, self.before, self.total, self.label = ctx, before, total, label
-
-    def check(self) -> None:
-        if self.ctx is not None:
-            self.ctx.check()
-
-    def report(self, done: int, total: int, text: str = "") -> None:
-        if self.ctx is not None:
-            self.ctx.report(self.before + done, self.total, self.label)
-
-
 def run_experiment(config: ExperimentConfig, *, ctx: StepContext | None = None,
                    on_step: Callable[[int, int, str], None] | None = None, threads: int | None = 1) -> Experiment:
     """Train every method of ``config`` in turn. Progress (``ctx.report`` and ``on_step(done, total, method)``)
@@ -238,7 +223,7 @@ def run_experiment(config: ExperimentConfig, *, ctx: StepContext | None = None,
             if on_step is not None:
                 on_step(before + step, total, r.method)
 
-        histories.append(train(r, ctx=_Within(ctx, done, total, f"{r.method} (seed {r.seed})"), on_step=report,
+        histories.append(train(r, ctx=engine.Within(ctx, done, total, f"{r.method} (seed {r.seed})"), on_step=report,
                                threads=threads))
         done += r.steps
     return Experiment(config, tuple(histories))
