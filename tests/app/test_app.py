@@ -32,6 +32,24 @@ def open_page(path: str, query: dict[str, str] | None = None, seed: int | None =
     return at.run()
 
 
+def wait_until(at, done, timeout: float = 300.0, what: str = "the training"):
+    """Rerun the page (as its polling fragment would) until ``done()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"{what} did not finish in {timeout:.0f} s"
+        time.sleep(0.5)
+    return at.run()
+
+
+def record_submissions(monkeypatch) -> list:
+    """The keys submitted to the server-wide training queue from now on (the test's own list)."""
+    q = ui.queue()
+    submitted: list = []
+    real = q.submit
+    monkeypatch.setattr(q, "submit", lambda key, fn, *, owner: submitted.append(key) or real(key, fn, owner=owner))
+    return submitted
+
+
 def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 

@@ -7,8 +7,7 @@ import pytest
 
 from dropviz import ui
 from dropviz.train import lab
-from tests.app.test_app import assert_clean, chart_specs, open_page
-from tests.app.test_app_rnn import _until
+from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, wait_until
 
 pytestmark = pytest.mark.app
 LAB = "pages/40_lab.py"
@@ -23,7 +22,7 @@ def test_lab_default_trains_in_the_background_then_shows_curves_table_and_claim(
     cfg = lab.LabConfig(device=ui.device())
     at = open_page(LAB)
     assert_clean(at, "default")
-    at = _until(at, lambda: ui.trained(cfg) is not None and ui.trained(lab.OverfitConfig(device=ui.device())),
+    at = wait_until(at, lambda: ui.trained(cfg) is not None and ui.trained(lab.OverfitConfig(device=ui.device())),
                 timeout=180)
     assert_clean(at, "trained")
     curves = chart_specs(at)[1]  # after the data preview
@@ -43,7 +42,7 @@ def test_lab_other_settings_wait_for_the_button_then_show_boundaries():
     assert ui.trained(cfg) is None and ui.queue().status(cfg) is None, "a page load alone must not train"
     assert any("not been trained" in i.value for i in at.info)
     [b for b in at.button if b.label.startswith("Train")][0].click().run()
-    at = _until(at, lambda: ui.trained(cfg) is not None, timeout=120)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=120)
     assert_clean(at, "trained")
     specs = chart_specs(at)
     boundary = specs[2]
@@ -51,10 +50,7 @@ def test_lab_other_settings_wait_for_the_button_then_show_boundaries():
 
 
 def test_lab_slider_moves_never_train(monkeypatch):
-    q = ui.queue()
-    submitted = []
-    real = q.submit
-    monkeypatch.setattr(q, "submit", lambda key, fn, *, owner: submitted.append(key) or real(key, fn, owner=owner))
+    submitted = record_submissions(monkeypatch)
     at = open_page(LAB)
     for s in at.slider:
         for v in (s.min, s.max):
@@ -89,7 +85,7 @@ def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
     cfg = lab.PlacementConfig(device=ui.device())
     at = open_page("pages/43_placement.py")
     assert_clean(at, "placement")
-    at = _until(at, lambda: ui.trained(cfg) is not None, timeout=240)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=240)
     assert_clean(at, "trained")
     assert list(at.dataframe[0].value["placement"]) == list(lab.PLACEMENTS)
     assert len(chart_specs(at)) == 2

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dropviz import jobs, methods, train, ui
-from tests.app.test_app import assert_clean, chart_specs, open_page, values
+from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, values, wait_until
 
 pytestmark = pytest.mark.app
 MASKS, MEMORY = "pages/30_rnn-masks.py", "pages/31_rnn-memory.py"
@@ -57,20 +57,11 @@ def test_masks_page_claims_pass():
     assert "PASS" in text and "FAIL" not in text
 
 
-def _until(at, done, timeout: float = 300.0, what: str = "the training"):
-    """Rerun the page (as its polling fragment would) until ``done()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"{what} did not finish in {timeout:.0f} s"
-        time.sleep(0.5)
-    return at.run()
-
-
 def test_memory_page_default_trains_in_the_background_then_shows_the_shared_result():
     cfg = train.ExperimentConfig(device=ui.device())
     at = open_page(MEMORY)  # the first visit submits the default; the page renders at once
     assert_clean(at, "default")
-    at = _until(at, lambda: ui.trained(cfg) is not None)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None)
     assert_clean(at, "trained")
     specs = chart_specs(at)
     assert len(specs) == 2  # the task and the accuracy chart
@@ -104,16 +95,13 @@ def test_memory_page_other_settings_wait_for_the_button_then_train():
     assert len(chart_specs(at)) == 1 and any("not been trained" in i.value for i in at.info)
     at.button[0].click().run()
     assert_clean(at, "after Train")
-    at = _until(at, lambda: ui.trained(cfg) is not None)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None)
     assert_clean(at, "trained")
     assert len(chart_specs(at)) == 2 and "`rnn.naive_dropout_forgets`" in _text(at)
 
 
 def test_slider_moves_never_train(monkeypatch):
-    q = ui.queue()
-    submitted = []
-    real = q.submit
-    monkeypatch.setattr(q, "submit", lambda key, fn, *, owner: submitted.append(key) or real(key, fn, owner=owner))
+    submitted = record_submissions(monkeypatch)
     at = open_page(MEMORY)
     for s in at.slider:
         for v in (s.min, s.max):
@@ -162,7 +150,7 @@ def test_a_second_session_waits_with_its_position_then_trains():
         other.button[0].click().run()
         assert "1 ahead of you" in " ".join(i.value for i in other.info)
         assert len(chart_specs(at)) == 1
-    at = _until(at, lambda: ui.trained(cfg) is not None)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None)
     assert len(chart_specs(at)) == 2
 
 
