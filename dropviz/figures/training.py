@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.demos.training import SHARING, Backprop, MaskSharing, Minibatch, VarianceShift
+from dropviz.demos.training import SHARING, Backprop, LstmMasks, MaskSharing, Minibatch, VarianceShift
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
 from dropviz.train.lab import LabResult, Preview
@@ -182,4 +182,22 @@ def variance_shift_figure(v: VarianceShift) -> go.Figure:
                 marker_color=[pal.BLUE, pal.VERMILION, pal.GREY], hovertemplate="%{x}: %{y:.4f}<extra></extra>")
     style(fig, title=f"Variance of BatchNorm's input, p = {v.p:g}", height=320, legend=False)
     fig.update_yaxes(title_text="mean variance per unit", rangemode="tozero")
+    return fig
+
+
+def lstm_masks_figure(m: LstmMasks, sequence: int = 0) -> go.Figure:
+    """One sequence's between-layer keep mask as units × time: torch's nn.LSTM(dropout=p), recovered from its
+    outputs (a fresh pattern every step: noise), beside DropViz's variational schedule (stripes: one mask per
+    sequence)."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
+                        subplot_titles=(f"nn.LSTM(dropout={m.p:g}), recovered: changes "
+                                        f"{m.change_rate(m.torch_mask):.0%} of units per step",
+                                        f"Variational (Gal): changes {m.change_rate(m.variational):.0%} per step"))
+    fig.update_annotations(font_size=14)
+    for col, mask in ((1, m.torch_mask), (2, m.variational)):
+        fig.add_trace(heatmap(mask[:, sequence].T, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]],
+                              showscale=False, hover="unit %{y}, step %{x}: kept = %{z:.0f}<extra></extra>"),
+                      row=1, col=col)
+        matrix_axes(fig, row=1, col=col, x_title="time step", y_title="unit" if col == 1 else "")
+    style(fig, height=300, legend=False)
     return fig

@@ -92,3 +92,25 @@ def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
     at.slider(key="p").set_value(0.9).run()
     assert_clean(at, "p=0.9")
     assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)
+
+
+def test_frameworks_page_shows_table_torch_checks_and_recovered_lstm_masks():
+    from dropviz import frameworks
+
+    at = open_page("pages/44_frameworks.py", {"p": "0.3"})
+    assert_clean(at, "frameworks")
+    assert list(at.dataframe[0].value["call"]) == [c.call for c in frameworks.CALLS]
+    checks = at.dataframe[1].value
+    assert list(checks["identity in eval()"]) == ["yes", "NO", "yes"]
+    (spec,) = chart_specs(at)
+    assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap"]
+    text = _text(at)
+    assert "`frameworks.torch_lstm_dropout_not_variational`" in text and "PASS" in text and "FAIL" not in text
+
+
+@pytest.mark.parametrize("p", ["0", "0.95", "1"])
+def test_frameworks_page_at_the_p_extremes(p):
+    at = open_page("pages/44_frameworks.py", {"p": p})
+    assert_clean(at, f"p={p}")
+    assert len(chart_specs(at)) == 1
+    assert bool(at.warning) == (p == "1")  # p = 1 is outside the page's range: reported, replaced by the default
