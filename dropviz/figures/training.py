@@ -174,6 +174,19 @@ def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
     return fig
 
 
+def placement_summary(rows: list[dict[str, object]]) -> str:
+    """One line read off a placement table: which placement reached the lowest validation loss, and by how much
+    it beat no dropout (or lost to it)."""
+    best = min(rows, key=lambda r: float(r["best val. loss"]))
+    base = next(r for r in rows if r["placement"] == "none")
+    diff = float(base["best val. loss"]) - float(best["best val. loss"])
+    if best is base:
+        return "Here no placement of dropout beat the model without it on validation loss."
+    return (f"Lowest best validation loss: {best['placement']} ({float(best['best val. loss']):.4f}), "
+            f"{diff:.4f} below no dropout; best validation accuracy {float(best['best val. accuracy']):.1%} vs "
+            f"{float(base['best val. accuracy']):.1%}.")
+
+
 def variance_shift_figure(v: VarianceShift) -> go.Figure:
     """The BN input's variance in training and at test, beside what 1−p alone would predict."""
     fig = go.Figure()

@@ -3,11 +3,12 @@ background and is shared, other settings wait for the button, slider moves never
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dropviz import ui
 from dropviz.train import lab
-from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, wait_until
+from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, values, wait_until
 
 pytestmark = pytest.mark.app
 LAB = "pages/40_lab.py"
@@ -83,12 +84,17 @@ def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
 
 def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
     cfg = lab.PlacementConfig(device=ui.device())
+    cnn = lab.PlacementConfig(device=ui.device(), arch="cnn")
     at = open_page("pages/43_placement.py")
     assert_clean(at, "placement")
-    at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=240)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None and ui.trained(cnn) is not None, timeout=360)
     assert_clean(at, "trained")
     assert list(at.dataframe[0].value["placement"]) == list(lab.PLACEMENTS)
-    assert len(chart_specs(at)) == 2
+    assert list(at.dataframe[1].value["placement"]) == list(lab.CNN_PLACEMENTS)
+    specs = chart_specs(at)
+    assert len(specs) == 3
+    cnn_losses = [r["best val. loss"] for r in ui.trained(cnn).table()]
+    assert np.allclose(values(specs[1]["data"][0]["x"]), cnn_losses)  # the CNN chart shows the CNN runs
     at.slider(key="p").set_value(0.9).run()
     assert_clean(at, "p=0.9")
     assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)

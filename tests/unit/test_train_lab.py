@@ -53,3 +53,26 @@ def test_stop_ends_the_run_within_one_step():
 def test_costs_and_choices_are_bounded(bad):
     with pytest.raises(ValueError):
         train.LabConfig(**bad)
+
+
+def test_the_cnn_learns_digits_reproducibly_with_dropout_at_every_position():
+    cfg = train.RunConfig(arch="cnn", slots=(("spatial", 0.1), ("pixel", 0.2), ("standard", 0.5)), width=8,
+                          epochs=10, train_size=100, lr=1e-2)
+    a, b = train.train_run(cfg), train.train_run(cfg)
+    assert a.train_loss[-1] < 0.7 * a.train_loss[0] and a.best_val_acc > 0.5
+    assert np.array_equal(a.val_loss, b.val_loss)
+
+
+@pytest.mark.parametrize("bad", [dict(arch="rnn"), dict(arch="cnn", task="moons", slots=(None,) * 3),
+                                 dict(arch="cnn"), dict(arch="cnn", slots=(("standard", 0.1), None, None)),
+                                 dict(arch="cnn", slots=(None,) * 3, batch_norm=True)])
+def test_cnn_configs_are_checked(bad):
+    with pytest.raises(ValueError):
+        train.train_run(train.RunConfig(**{"epochs": 5, **bad}))
+
+
+def test_cnn_placements_match_their_runs():
+    cfg = lab.PlacementConfig(arch="cnn", seeds=1)
+    runs = cfg.runs()
+    assert [r.slots for r in runs] == list(lab.CNN_PLACEMENTS.values())
+    assert {r.arch for r in runs} == {"cnn"} and {r.width for r in runs} == {lab.CNN_CHANNELS}
