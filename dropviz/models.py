@@ -16,7 +16,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from dropviz import methods
+from dropviz import layers, methods
 from dropviz.layers._base import MaskLayer
 from dropviz.train import engine
 
@@ -91,3 +91,13 @@ def cnn(channels: int, classes: int, slots: Sequence[Slot], *, seed: int = 0, de
         )
 
     return engine.build_module(make, engine.generator(seed), device)
+
+
+def share_masks_over_batch(model: nn.Sequential) -> nn.Sequential:
+    """Every standard dropout layer of ``model`` replaced, in place, by one that draws ONE mask per minibatch
+    (:class:`dropviz.layers.BatchDropout`, same p and generator): the same model with Keras' ``noise_shape=(1, units)``
+    instead of a mask per example. Weights are untouched."""
+    for i, mod in enumerate(model):
+        if type(mod) is layers.Dropout:
+            model[i] = layers.BatchDropout(mod.p, generator=mod.generator)
+    return model

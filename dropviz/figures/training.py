@@ -158,6 +158,22 @@ def sharing_figure(ms: MaskSharing, across: MaskSharing | None = None) -> go.Fig
     return fig
 
 
+def sharing_accuracy_figure(rows: list[dict[str, object]]) -> go.Figure:
+    """Final validation accuracy per mask sharing: the mean over seeds, the min–max range as an error bar."""
+    fig = go.Figure()
+    mean = [float(r["final val. accuracy (mean)"]) for r in rows]
+    up = [float(r["max"]) - m for r, m in zip(rows, mean, strict=True)]
+    down = [m - float(r["min"]) for r, m in zip(rows, mean, strict=True)]
+    fig.add_bar(x=[str(r["mask"]) for r in rows], y=mean, marker_color=[pal.BLUE, pal.VERMILION][:len(rows)],
+                error_y=dict(type="data", symmetric=False, array=up, arrayminus=down),
+                hovertemplate="mask %{x}: %{y:.3f}<extra></extra>")
+    lo = min(float(r["min"]) for r in rows)
+    style(fig, title=f"Final validation accuracy, mean and range over {rows[0]['seeds']} seeds", height=300,
+          legend=False)
+    fig.update_yaxes(title_text="validation accuracy", range=[max(0.0, lo - 0.1), 1.0])
+    return fig
+
+
 def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
     """Best validation loss (left) and the validation − training loss gap (right) per placement."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,

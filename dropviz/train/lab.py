@@ -63,6 +63,7 @@ class RunConfig:
     seed: int = 0  # weights, data split, batch order and masks all come from this seed
     device: str = "cpu"  # "cpu", "cuda" or "mps"
     arch: str = "mlp"  # "mlp", or "cnn": models.cnn on the 8×8 digits, width = its conv channels, depth unused
+    share_batch: bool = False  # True: standard dropout draws one mask per minibatch instead of one per example
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -168,6 +169,8 @@ def _train_run(cfg: RunConfig, ctx: StepContext | None) -> RunResult:
     else:
         model = models.mlp(split.features, split.classes, cfg.width, cfg.depth, cfg.slots, seed=cfg.seed,
                            device=dev, batch_norm=cfg.batch_norm)
+    if cfg.share_batch:
+        models.share_masks_over_batch(model)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     g_order = make_generator(cfg.seed + 2)
     per_epoch = math.ceil(cfg.train_size / cfg.batch)
@@ -382,3 +385,65 @@ class Placement:
 def run_placement(config: PlacementConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Placement:
     labels = [f"{name}, seed {config.seed + s}" for name in placements(config.arch) for s in range(config.seeds)]
     return Placement(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))
+
+
+# -- one mask per sample or per batch: the same model trained both ways ------------------------------------
+
+SHARING = ("per sample", "per batch")
+
+
+@dataclass(frozen=True)
+class SharingConfig:
+    """The per-sample page's digits MLP (64 -> ``width`` -> 10, standard dropout at ``p`` on the hidden layer),
+    trained with a mask per example and with one mask per minibatch, on seeds seed … seed+seeds-1 (same weights
+    and batches for both at each seed). Small: 2 × ``seeds`` short runs."""
+
+    p: float = 0.5  # drop probability on the hidden layer
+    batch: int = 32  # examples per minibatch: the mask is shared by this many examples
+    width: int = 64  # hidden units
+    epochs: int = 40
+    train_size: int = 300
+    seeds: int = 3
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self):
+        masks.check_p(self.p)
+        if not 1 <= self.seeds <= 5:
+            raise ValueError(f"seeds has to be from 1 to 5, but got {self.seeds!r}")
+        self.runs()  # validates the rest
+
+    def runs(self) -> tuple[RunConfig, ...]:
+        return tuple(RunConfig(slots=(None, ("standard", self.p)), width=self.width, depth=1, epochs=self.epochs,
+                               train_size=self.train_size, batch=self.batch, seed=self.seed + s, device=self.device,
+                               share_batch=mode == "per batch")
+                     for mode in SHARING for s in range(self.seeds))
+
+
+@dataclass(frozen=True)
+class Sharing:
+    config: SharingConfig
+    runs: tuple[RunResult, ...]  # SHARING order, seeds innermost
+
+    def of(self, mode: str) -> tuple[RunResult, ...]:
+        n = self.config.seeds
+        i = SHARING.index(mode)
+        return self.runs[i * n:(i + 1) * n]
+
+    def table(self) -> list[dict[str, object]]:
+        """Per sharing mode: final and best validation accuracy, mean and range over the seeds."""
+        rows = []
+        for mode in SHARING:
+            final = np.array([r.val_acc[-1] for r in self.of(mode)])
+            best = np.array([r.best_val_acc for r in self.of(mode)])
+            rows.append({"mask": mode, "final val. accuracy (mean)": round(float(final.mean()), 4),
+                         "min": round(float(final.min()), 4), "max": round(float(final.max()), 4),
+                         "best val. accuracy (mean)": round(float(best.mean()), 4),
+                         "val. − train loss": round(float(np.mean([r.loss_gap for r in self.of(mode)])), 4),
+                         "seeds": self.config.seeds})
+        return rows
+
+
+def run_sharing(config: SharingConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Sharing:
+    labels = [f"mask {mode}, seed {config.seed + s}" for mode in SHARING for s in range(config.seeds)]
+    return Sharing(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))

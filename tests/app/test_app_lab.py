@@ -120,3 +120,20 @@ def test_frameworks_page_at_the_p_extremes(p):
     assert_clean(at, f"p={p}")
     assert len(chart_specs(at)) == 1
     assert bool(at.warning) == (p == "1")  # p = 1 is outside the page's range: reported, replaced by the default
+
+
+def test_per_sample_page_trains_both_masks_over_seeds_by_default_and_others_on_the_button(monkeypatch):
+    default = lab.SharingConfig(device=ui.device())
+    at = open_page("pages/42_per-sample.py")
+    assert_clean(at, "per-sample")
+    at = wait_until(at, lambda: ui.trained(default) is not None, timeout=240)
+    assert_clean(at, "trained")
+    table = at.dataframe[0].value
+    assert list(table["mask"]) == list(lab.SHARING)
+    want = [r["final val. accuracy (mean)"] for r in ui.trained(default).table()]
+    assert np.allclose(values(chart_specs(at)[1]["data"][0]["y"]), want)
+    submitted = record_submissions(monkeypatch)
+    at.slider(key="p").set_value(0.3).run()
+    assert_clean(at, "p=0.3")
+    assert not submitted and any("not been trained" in i.value for i in at.info)
+    assert [b for b in at.button if b.label.startswith("Train both")]

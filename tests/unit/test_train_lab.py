@@ -76,3 +76,23 @@ def test_cnn_placements_match_their_runs():
     runs = cfg.runs()
     assert [r.slots for r in runs] == list(lab.CNN_PLACEMENTS.values())
     assert {r.arch for r in runs} == {"cnn"} and {r.width for r in runs} == {lab.CNN_CHANNELS}
+
+
+def test_sharing_trains_both_masks_from_the_same_weights_and_tabulates_seeds():
+    cfg = lab.SharingConfig(width=16, epochs=5, train_size=60, seeds=2)
+    runs = cfg.runs()
+    assert [r.share_batch for r in runs] == [False, False, True, True]
+    assert runs[0].seed == runs[2].seed and runs[0].slots == runs[2].slots
+    result = lab.run_sharing(cfg)
+    rows = result.table()
+    assert [r["mask"] for r in rows] == list(lab.SHARING)
+    for row, mode in zip(rows, lab.SHARING, strict=True):
+        final = [r.val_acc[-1] for r in result.of(mode)]
+        assert row["min"] == round(min(final), 4) and row["max"] == round(max(final), 4)
+    assert not np.array_equal(result.of("per sample")[0].val_loss, result.of("per batch")[0].val_loss)
+
+
+@pytest.mark.parametrize("bad", [dict(p=1.5), dict(seeds=0), dict(seeds=50), dict(batch=1), dict(epochs=10_000)])
+def test_sharing_config_is_bounded(bad):
+    with pytest.raises(ValueError):
+        lab.SharingConfig(**bad)
