@@ -37,6 +37,13 @@ def insertable(family: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
+def replacing(family: str) -> tuple[str, ...]:
+    """The ids of ``family``'s methods that replace a hidden Linear + ReLU (their record has a ``linear`` factory:
+    DropConnect masks the layer's weights, Standout samples its units from their own drive)."""
+    return tuple(m.id for m in methods.by_family(family) if m.linear is not None)
+
+
 def _mask_layer(slot: Slot, family: str, generator: torch.Generator) -> nn.Module:
     if slot is None or slot[1] == 0.0:
         return nn.Identity()
@@ -52,7 +59,9 @@ def mlp(features: int, classes: int, width: int, depth: int, slots: Sequence[Slo
     """``features`` -> ``depth`` × (Linear(width) [-> BatchNorm] -> ReLU) -> Linear(classes).
 
     ``slots`` has ``depth + 1`` entries: slot 0 masks the input, slot i the output of hidden layer i (the last
-    one is "before the output layer"). Same ``seed`` -> same weights and masks, whatever the slots."""
+    one is "before the output layer"). A slot i ≥ 1 holding a method of :func:`replacing` (DropConnect,
+    Standout) instead makes hidden layer i's Linear + ReLU that method's layer. Same ``seed`` -> same weights and
+    masks, whatever the slots."""
     if len(slots) != depth + 1:
         raise ValueError(f"an MLP of depth {depth} has {depth + 1} dropout positions, but got {len(slots)} slots")
     g_mask = engine.generator(seed + 1, device)
@@ -61,10 +70,16 @@ def mlp(features: int, classes: int, width: int, depth: int, slots: Sequence[Slo
         mods: list[nn.Module] = [_mask_layer(slots[0], "dense", g_mask)]
         d = features
         for i in range(depth):
-            mods.append(nn.Linear(d, width))
-            if batch_norm:
-                mods.append(nn.BatchNorm1d(width))
-            mods += [nn.ReLU(), _mask_layer(slots[i + 1], "dense", g_mask)]
+            slot = slots[i + 1]
+            if slot is not None and slot[0] in replacing("dense"):
+                if batch_norm:
+                    raise ValueError(f"{slot[0]!r} replaces the hidden layer's Linear + ReLU: no BatchNorm between")
+                mods.append(methods.get(slot[0]).linear(d, width, slot[1], generator=g_mask))
+            else:
+                mods.append(nn.Linear(d, width))
+                if batch_norm:
+                    mods.append(nn.BatchNorm1d(width))
+                mods += [nn.ReLU(), _mask_layer(slot, "dense", g_mask)]
             d = width
         mods.append(nn.Linear(d, classes))
         return nn.Sequential(*mods)

@@ -37,8 +37,9 @@ EXTENT = 2.0  # the boundary grid spans [-EXTENT, EXTENT]²
 
 
 def lab_methods() -> tuple[str, ...]:
-    """What the lab can compare: no dropout, and every dense method that sits between two layers."""
-    return (NONE, *models.insertable("dense"))
+    """What the lab can compare: no dropout, every dense method that sits between two layers, and those that
+    replace a hidden layer (DropConnect, Standout): every registered dense method."""
+    return (NONE, *models.insertable("dense"), *models.replacing("dense"))
 
 
 def _check_int(name: str, v) -> None:

@@ -137,3 +137,15 @@ def test_per_sample_page_trains_both_masks_over_seeds_by_default_and_others_on_t
     assert_clean(at, "p=0.3")
     assert not submitted and any("not been trained" in i.value for i in at.info)
     assert [b for b in at.button if b.label.startswith("Train both")]
+
+
+def test_lab_offers_every_dense_method_and_trains_dropconnect_and_standout_on_the_button():
+    cfg = lab.LabConfig(task="moons", methods=("dropconnect", "standout"), width=16, depth=1, epochs=10,
+                        train_size=60, device=ui.device())
+    at = open_page(LAB, {**TINY, "task": "moons", "methods": ["dropconnect", "standout"]})
+    assert_clean(at, "untrained")
+    assert not at.warning, [w.value for w in at.warning]  # both are offered (an unknown one gets a warning)
+    [b for b in at.button if b.label.startswith("Train")][0].click().run()
+    at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=120)
+    assert_clean(at, "trained")
+    assert list(at.dataframe[0].value["method"]) == ["dropconnect", "standout"]

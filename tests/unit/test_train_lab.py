@@ -48,7 +48,7 @@ def test_stop_ends_the_run_within_one_step():
 
 
 @pytest.mark.parametrize("bad", [dict(width=10_000), dict(depth=9), dict(epochs=10_000), dict(train_size=5),
-                                 dict(methods=()), dict(methods=("none", "none")), dict(methods=("dropconnect",)),
+                                 dict(methods=()), dict(methods=("none", "none")), dict(methods=("pixel",)),
                                  dict(task="banana"), dict(p=1.5)])
 def test_costs_and_choices_are_bounded(bad):
     with pytest.raises(ValueError):
@@ -96,3 +96,13 @@ def test_sharing_trains_both_masks_from_the_same_weights_and_tabulates_seeds():
 def test_sharing_config_is_bounded(bad):
     with pytest.raises(ValueError):
         lab.SharingConfig(**bad)
+
+
+def test_every_registered_dense_method_can_be_chosen_and_trains():
+    from dropviz import methods
+
+    assert set(lab.lab_methods()) == {"none", *methods.ids("dense")}
+    cfg = train.LabConfig(**{**SMALL, "epochs": 5}, methods=("dropconnect", "standout"), p=0.3)
+    result = train.run_lab(cfg)
+    for r in result.runs:
+        assert len(r.val_acc) == 5 and np.all(np.isfinite(r.val_loss))
