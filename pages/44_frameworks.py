@@ -15,9 +15,7 @@ st.markdown(
     "call below is mapped to the DropViz method it is (its page shows the mask), with what its number means, "
     "which axes share one random draw, and what happens at test time."
 )
-st.dataframe(frameworks.rows(), hide_index=True, column_config={
-    "watch out": st.column_config.TextColumn(width="large"),
-    "shares a mask": st.column_config.TextColumn(width="large")})
+st.table(frameworks.rows())  # a static table: every cell's text wraps and shows in full
 
 seed = ui.seed()
 p = ui.p_slider(default=0.3, hi=0.95)  # at p = 1 there is no mask to recover

@@ -105,8 +105,8 @@ def test_frameworks_page_shows_table_torch_checks_and_recovered_lstm_masks():
 
     at = open_page("pages/44_frameworks.py", {"p": "0.3"})
     assert_clean(at, "frameworks")
-    assert list(at.dataframe[0].value["call"]) == [c.call for c in frameworks.CALLS]
-    checks = at.dataframe[1].value
+    assert list(at.table[0].value["call"]) == [c.call for c in frameworks.CALLS]
+    checks = at.dataframe[0].value
     assert list(checks["identity in eval()"]) == ["yes", "NO", "yes"]
     (spec,) = chart_specs(at)
     assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap"]
