@@ -5,8 +5,8 @@ Built from the registry (:data:`dropviz.methods.METHODS`): a position holds ``(m
 weights of its own and keeps its input's shape (standard and Gaussian dropout; pixel, spatial, DropBlock,
 Max-Drop on feature maps). DropConnect and Standout replace a hidden Linear + ReLU rather than sit between two
 layers: their records carry a ``linear`` factory (:func:`replacing`), and an MLP slot holding one of them makes
-that hidden layer the method's layer. Weights come from :func:`dropviz.train.engine.build_module` with a seeded generator (never
-torch's global RNG); the masks from a second generator on the model's device.
+that hidden layer the method's layer. Weights come from :func:`dropviz.train.engine.build_module` with a seeded
+generator (never torch's global RNG); the masks from a second generator on the model's device.
 """
 
 from __future__ import annotations
