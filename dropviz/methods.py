@@ -70,6 +70,8 @@ class Method:
     apply: Callable[..., layers.Applied] | None = None  # conv: (x, p, settings, generator) -> Applied
     keeps_resolution: bool = True  # conv: False when the output is pooled (max-pooling dropout)
     wire: str | None = None  # recurrent schedules: the wire the gallery draws (None: not a schedule)
+    linear: Callable[..., nn.Module] | None = None  # dense methods that REPLACE a hidden Linear + ReLU instead of
+    #   sitting after it: linear(in_features, out_features, p, *, generator=None) -> the module (models.mlp uses it)
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -164,12 +166,25 @@ def _layer(cls: type[nn.Module]) -> Callable[..., nn.Module]:
     return make
 
 
+MODEL_DROPCONNECT_SAMPLES = 32  # Gaussian draws per unit in a model's test-time rule: the lab evaluates every epoch,
+# and 256 draws (the layer's default) made a DropConnect run 50× slower than a dropout run on 2 cores
+
+
+def _dropconnect_linear(in_features: int, out_features: int, p: float, *, generator=None) -> nn.Module:
+    return layers.DropConnectLinear(in_features, out_features, p, n_samples=MODEL_DROPCONNECT_SAMPLES,
+                                    generator=generator)
+
+
+def _standout_linear(in_features: int, out_features: int, p: float, *, generator=None) -> nn.Module:
+    return layers.StandoutLinear(in_features, out_features, generator=generator)  # no p: alpha = 1, beta = 0
+
+
 def _dropconnect_layer(p: float, *, generator=None) -> nn.Module:
     return layers.DropConnectLinear(PROBE_SHAPE["dense"][1], 16, p, generator=generator)
 
 
 def _standout_layer(p: float, *, generator=None) -> nn.Module:
-    return layers.StandoutLinear(PROBE_SHAPE["dense"][1], 16, generator=generator)  # no p: alpha = 1, beta = 0
+    return _standout_linear(PROBE_SHAPE["dense"][1], 16, p, generator=generator)
 
 
 def _cutout_layer(p: float, *, generator=None) -> nn.Module:
@@ -358,7 +373,7 @@ METHODS: tuple[Method, ...] = (
         page="pages/12_dropconnect.py",
         thumbnail=_thumb_dropconnect,
         label="DropConnect", colour=c.GREEN, mask=masks.dropconnect_mask, layer=_dropconnect_layer, drop_rate=_p,
-        identity_at_test=False,
+        identity_at_test=False, linear=_dropconnect_linear,
     ),
     Method(
         id="standout",
@@ -381,7 +396,7 @@ METHODS: tuple[Method, ...] = (
         page="pages/13_standout.py",
         thumbnail=_thumb_standout,
         label="Standout", colour=c.PURPLE, mask=masks.standout_mask, layer=_standout_layer, drop_rate=None,
-        identity_at_test=False, has_p=False,
+        identity_at_test=False, has_p=False, linear=_standout_linear,
     ),
     Method(
         id="pixel",

@@ -15,7 +15,10 @@ st.markdown(
     "batches**, and watch the curves: without dropout the training loss goes to zero while the validation loss "
     "stops falling, the signature of **overfitting**. The digits are scikit-learn's bundled 8×8 handwritten digits "
     "(real data, no download) with a deliberately small training split; the 2-D tasks show each model's "
-    "**decision boundary**. Dropout sits after every hidden layer, at the same p for every method."
+    "**decision boundary**. Dropout sits after every hidden layer, at the same p for every method. DropConnect "
+    "and Standout *replace* each hidden layer (Linear + ReLU) instead: DropConnect drops its weights at p with a "
+    "new mask per example (and averages Gaussian samples at test time), Standout keeps each unit with probability "
+    "σ(z) of its own drive and has no p."
 )
 seed, device = ui.seed(), ui.device()
 task = ui.choice("Task", lab.TASKS, lab.LabConfig.task, key="task")

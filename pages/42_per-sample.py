@@ -5,6 +5,7 @@ import streamlit as st
 from dropviz import ui
 from dropviz.demos import training as demo
 from dropviz.figures import training as figs
+from dropviz.train import lab
 
 ui.app_shell()
 
@@ -27,4 +28,30 @@ c1.metric("Shared / per-example variance, one minibatch", f"{one.ratio:.2f}×",
 c2.metric("… across minibatches", f"{across.ratio:.2f}×",
           help="Minibatch sampling noise is in both, so the ratio is smaller.")
 st.caption("Bars: E‖g − ḡ‖² over 100 draws (error bars: 2 standard errors).")
+
+st.subheader("Does it change what the network learns?")
+if batch < lab.LIMITS["batch"][0]:
+    st.info(f"Training uses minibatches of at least {lab.LIMITS['batch'][0]} examples: raise the minibatch "
+            "size to train both.", icon=":material/info:")
+else:
+    cfg = lab.SharingConfig(p=p, batch=batch, seed=seed, device=ui.device())
+    st.caption(f"The same MLP (64 → {cfg.width} → 10, dropout p = {p:g} on the hidden layer) trained on "
+               f"{cfg.train_size} digits ({cfg.epochs} epochs, minibatches of {batch}, Adam) both ways, from the "
+               f"same weights on the same batches, on seeds {seed}–{seed + cfg.seeds - 1}; validation on 600 other "
+               "digits.")
+    sharing = ui.trained(cfg)
+    if sharing is None:
+        default = cfg == lab.SharingConfig(device=cfg.device)
+        tried = ui.queue().status(cfg) is not None
+        idle = not ui.in_progress(cfg)
+        pressed = idle and (not default or tried) and st.button(
+            f"Train both ({2 * cfg.seeds} small models)", type="primary", icon=":material/model_training:")
+        sharing = ui.train_job(lab.run_sharing, cfg, start=pressed, auto=default, what="Per sample vs per batch")
+        if sharing is None and idle and not tried and not default:
+            st.info("These settings have not been trained yet. Press **Train both** (the default, p = 0.5 with "
+                    "minibatches of 32 at seed 0, is trained once and shown to everyone).", icon=":material/info:")
+    if sharing is not None:
+        rows = sharing.table()
+        ui.plot(figs.sharing_accuracy_figure(rows), key="sharing-acc")
+        st.dataframe(rows, hide_index=True)
 ui.show_claims(p=p, seed=seed, batch=batch)

@@ -23,6 +23,22 @@ if result is not None:
     rows = result.table()
     ui.plot(figs.placement_figure(rows), key="placement")
     st.dataframe(rows, hide_index=True)
+    st.caption(figs.placement_summary(rows))
+
+st.subheader("In a small CNN")
+st.markdown(
+    f"The same digits as 1 × 8 × 8 images through a conv net: 3 × 3 conv ({lab.CNN_CHANNELS} channels) → ReLU → "
+    "[dropout] → 2 × 2 max-pool → [dropout] → flatten → [dropout] → linear classifier. The usual advice: a low p "
+    "(0.1–0.2) after the conv's activation, per pixel or whole maps (`nn.Dropout2d`), and the classic 0.5 only "
+    "in front of the fully connected classifier. Same budget and seeds as above."
+)
+cnn = ui.train_job(lab.run_placement, lab.PlacementConfig(device=device, arch="cnn"), auto=True,
+                   what="CNN placement runs")
+if cnn is not None:
+    cnn_rows = cnn.table()
+    ui.plot(figs.placement_figure(cnn_rows), key="placement-cnn")
+    st.dataframe(cnn_rows, hide_index=True)
+    st.caption(figs.placement_summary(cnn_rows))
 
 st.subheader("Dropout right before BatchNorm")
 st.markdown(

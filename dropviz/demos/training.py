@@ -9,6 +9,8 @@ forms written there.
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -240,3 +242,122 @@ def variance_shift(p: float = 0.5, seed: int = 0, batch: int = 4096, units: int 
     return VarianceShift(p, float((x.mean(0) ** 2).mean()), float(x.var(0, unbiased=False).mean()),
                          float(y.var(0, unbiased=False).mean()), float(x.var(0, unbiased=False).mean()),
                          torch.stack(per).numpy())
+
+
+# -- what your framework's dropout does: torch's own layers, run now ---------------------------------------
+
+_GLOBAL_RNG = threading.Lock()  # torch's dropout layers draw from the global RNG: one session at a time in it
+
+
+@contextmanager
+def _torch_global_rng(seed: int):
+    """Seed torch's global RNG for the block and restore its state after (nn.Dropout, F.dropout and nn.LSTM take
+    no generator); the lock keeps two sessions from interleaving their seeding."""
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+@dataclass(frozen=True)
+class TorchCall:
+    """One torch dropout call run now in training mode on a positive input, and in eval mode."""
+
+    key: str  # dropviz.frameworks.FrameworkCall.live
+    call: str
+    keep_rate: float  # fraction of values kept (nonzero) in training
+    kept_scale: float  # kept output ÷ input (1/(1−p) for inverted dropout); the mean over kept values
+    whole_channels: float  # fraction of (example, channel) maps entirely kept or entirely dropped (1.0 = shared)
+    eval_identity: bool  # after .eval() (F.dropout: inside an eval()'d module, training left at its default)
+
+    def row(self, p: float) -> dict[str, object]:
+        return {"call": self.call, "kept fraction": round(self.keep_rate, 4), "1 − p": round(1 - p, 4),
+                "kept value ÷ input": round(self.kept_scale, 4), "1/(1 − p)": round(1 / (1 - p), 4) if p < 1 else None,
+                "maps all-or-nothing": f"{self.whole_channels:.0%}",
+                "identity in eval()": "yes" if self.eval_identity else "NO"}
+
+
+class _Functional(torch.nn.Module):
+    """A module written the way people copy it: F.dropout without training=self.training."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        import torch.nn.functional as F
+
+        return F.dropout(x, self.p)
+
+
+def torch_calls(p: float = 0.3, seed: int = 0, batch: int = 32, channels: int = 16, size: int = 8
+                ) -> tuple[TorchCall, ...]:
+    """nn.Dropout, F.dropout and nn.Dropout2d on a positive (batch, channels, size, size) input, torch's own code."""
+    p = masks.check_p(p)
+    x = 0.5 + torch.rand(batch, channels, size, size, generator=masks.make_generator(seed), dtype=torch.float64)
+    out = []
+    mods = {"dropout": ("nn.Dropout(p)", torch.nn.Dropout(p)),
+            "functional": ("F.dropout(x, p) in an eval()'d module", _Functional(p)),
+            "dropout2d": ("nn.Dropout2d(p)", torch.nn.Dropout2d(p))}
+    with _torch_global_rng(seed):
+        for key, (call, mod) in mods.items():
+            y = mod.train()(x)
+            kept = y != 0
+            per_map = kept.flatten(2).double().mean(2)  # (B, C) fraction kept within each map
+            with torch.no_grad():
+                y_eval = mod.eval()(x)
+            out.append(TorchCall(key, call, kept.double().mean().item(),
+                                 (y[kept] / x[kept]).mean().item() if kept.any() else float("nan"),
+                                 ((per_map == 0) | (per_map == 1)).double().mean().item(),
+                                 bool(torch.equal(y_eval, x))))
+    return tuple(out)
+
+
+LSTM_UNITS = 8  # hidden units of the 2-layer LSTM whose masks are recovered (2^8 patterns tried per step)
+
+
+@dataclass(frozen=True)
+class LstmMasks:
+    """``nn.LSTM(num_layers=2, dropout=p)`` in train mode: the between-layer keep masks recovered from its outputs
+    (:func:`dropviz.frameworks.recover_lstm_masks`), beside DropViz's variational schedule at the same p."""
+
+    p: float
+    torch_mask: np.ndarray  # (T, B, H) 0/1: what torch kept between layer 1 and layer 2
+    residual: float  # the largest recovery residual (how exactly the chosen masks reproduce torch's output)
+    variational: np.ndarray  # (T, B, H) 0/1: masks.variational_schedule's mask on h_{t−1}, same shape
+
+    @staticmethod
+    def change_rate(m: np.ndarray) -> float:
+        """Fraction of (example, unit) positions whose mask differs from the previous step: 2p(1−p) for fresh
+        independent masks, 0 for one mask per sequence."""
+        return float((m[1:] != m[:-1]).mean())
+
+
+def lstm_setup(p: float, seed: int, steps: int, batch: int, dtype=torch.float64):
+    """The seeded 2-layer LSTM (input size = hidden size = LSTM_UNITS) and its input (steps, batch, LSTM_UNITS)."""
+    g = masks.make_generator(seed)
+    lstm = torch.nn.LSTM(LSTM_UNITS, LSTM_UNITS, num_layers=2, dropout=p).to(dtype)
+    with torch.no_grad():
+        for w in lstm.parameters():
+            w.copy_(torch.rand(w.shape, generator=g, dtype=dtype) * 1.6 - 0.8)  # U(-0.8, 0.8): lively gates
+    x = torch.randn(steps, batch, LSTM_UNITS, generator=g, dtype=dtype)
+    return lstm, x
+
+
+def run_torch_lstm(lstm, x, seed: int):
+    """torch's 2-layer LSTM in train mode, its dropout drawn from the global RNG seeded with ``seed`` (restored)."""
+    with _torch_global_rng(seed), torch.no_grad():
+        out, _ = lstm.train()(x)
+    return out
+
+
+def lstm_masks(p: float = 0.3, seed: int = 0, steps: int = 24, batch: int = 4) -> LstmMasks:
+    from dropviz import frameworks
+
+    p = masks.check_p(p)
+    if p == 1.0:
+        raise ValueError("p = 1 drops every unit between the layers: nothing to recover")
+    lstm, x = lstm_setup(p, seed, steps, batch)
+    out = run_torch_lstm(lstm, x, seed)
+    got, residual = frameworks.recover_lstm_masks(lstm, x, out)
+    var = masks.variational_schedule(steps, batch, LSTM_UNITS, LSTM_UNITS, p, generator=masks.make_generator(seed))
+    return LstmMasks(p, got.numpy(), float(residual.max()), (var.h != 0).double().numpy())

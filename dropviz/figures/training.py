@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz.demos.training import SHARING, Backprop, MaskSharing, Minibatch, VarianceShift
+from dropviz.demos.training import SHARING, Backprop, LstmMasks, MaskSharing, Minibatch, VarianceShift
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
 from dropviz.train.lab import LabResult, Preview
@@ -158,6 +158,22 @@ def sharing_figure(ms: MaskSharing, across: MaskSharing | None = None) -> go.Fig
     return fig
 
 
+def sharing_accuracy_figure(rows: list[dict[str, object]]) -> go.Figure:
+    """Final validation accuracy per mask sharing: the mean over seeds, the min–max range as an error bar."""
+    fig = go.Figure()
+    mean = [float(r["final val. accuracy (mean)"]) for r in rows]
+    up = [float(r["max"]) - m for r, m in zip(rows, mean, strict=True)]
+    down = [m - float(r["min"]) for r, m in zip(rows, mean, strict=True)]
+    fig.add_bar(x=[str(r["mask"]) for r in rows], y=mean, marker_color=[pal.BLUE, pal.VERMILION][:len(rows)],
+                error_y=dict(type="data", symmetric=False, array=up, arrayminus=down),
+                hovertemplate="mask %{x}: %{y:.3f}<extra></extra>")
+    lo = min(float(r["min"]) for r in rows)
+    style(fig, title=f"Final validation accuracy, mean and range over {rows[0]['seeds']} seeds", height=300,
+          legend=False)
+    fig.update_yaxes(title_text="validation accuracy", range=[max(0.0, lo - 0.1), 1.0])
+    return fig
+
+
 def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
     """Best validation loss (left) and the validation − training loss gap (right) per placement."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
@@ -174,6 +190,19 @@ def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
     return fig
 
 
+def placement_summary(rows: list[dict[str, object]]) -> str:
+    """One line read off a placement table: which placement reached the lowest validation loss, and by how much
+    it beat no dropout (or lost to it)."""
+    best = min(rows, key=lambda r: float(r["best val. loss"]))
+    base = next(r for r in rows if r["placement"] == "none")
+    diff = float(base["best val. loss"]) - float(best["best val. loss"])
+    if best is base:
+        return "Here no placement of dropout beat the model without it on validation loss."
+    return (f"Lowest best validation loss: {best['placement']} ({float(best['best val. loss']):.4f}), "
+            f"{diff:.4f} below no dropout; best validation accuracy {float(best['best val. accuracy']):.1%} vs "
+            f"{float(base['best val. accuracy']):.1%}.")
+
+
 def variance_shift_figure(v: VarianceShift) -> go.Figure:
     """The BN input's variance in training and at test, beside what 1−p alone would predict."""
     fig = go.Figure()
@@ -182,4 +211,22 @@ def variance_shift_figure(v: VarianceShift) -> go.Figure:
                 marker_color=[pal.BLUE, pal.VERMILION, pal.GREY], hovertemplate="%{x}: %{y:.4f}<extra></extra>")
     style(fig, title=f"Variance of BatchNorm's input, p = {v.p:g}", height=320, legend=False)
     fig.update_yaxes(title_text="mean variance per unit", rangemode="tozero")
+    return fig
+
+
+def lstm_masks_figure(m: LstmMasks, sequence: int = 0) -> go.Figure:
+    """One sequence's between-layer keep mask as units × time: torch's nn.LSTM(dropout=p), recovered from its
+    outputs (a fresh pattern every step: noise), beside DropViz's variational schedule (stripes: one mask per
+    sequence)."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
+                        subplot_titles=(f"nn.LSTM(dropout={m.p:g}), recovered: changes "
+                                        f"{m.change_rate(m.torch_mask):.0%} of units per step",
+                                        f"Variational (Gal): changes {m.change_rate(m.variational):.0%} per step"))
+    fig.update_annotations(font_size=14)
+    for col, mask in ((1, m.torch_mask), (2, m.variational)):
+        fig.add_trace(heatmap(mask[:, sequence].T, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]],
+                              showscale=False, hover="unit %{y}, step %{x}: kept = %{z:.0f}<extra></extra>"),
+                      row=1, col=col)
+        matrix_axes(fig, row=1, col=col, x_title="time step", y_title="unit" if col == 1 else "")
+    style(fig, height=300, legend=False)
     return fig

@@ -32,10 +32,12 @@ from dropviz.layers.conv import (
     spatial_dropout2d,
 )
 from dropviz.layers.dense import (
+    BatchDropout,
     DropConnectLinear,
     Dropout,
     GaussianDropout,
     StandoutLinear,
+    batch_dropout,
     dropconnect_forward,
     dropconnect_gaussian_inference,
     dropconnect_linear,
@@ -55,10 +57,11 @@ from dropviz.layers.recurrent import (
 )
 
 __all__ = [
-    "Applied", "Cutout", "DropBlock2d", "DropConnectLinear", "Dropout", "DropoutLSTM", "EmbeddingDropout",
+    "Applied", "BatchDropout", "Cutout", "DropBlock2d", "DropConnectLinear", "Dropout", "DropoutLSTM",
+    "EmbeddingDropout",
     "GaussianDropout", "LSTMOutput", "MaskLayer", "MaskedLSTM", "MaxDrop2d", "MaxPoolDropout2d", "Settings",
     "SpatialDropout2d", "StandoutLinear", "apply_cutout", "apply_dropblock", "apply_maxdrop",
-    "apply_maxpool", "apply_pixel", "apply_spatial", "cutout", "drop_block2d", "dropconnect_forward",
+    "apply_maxpool", "apply_pixel", "apply_spatial", "batch_dropout", "cutout", "drop_block2d", "dropconnect_forward",
     "dropconnect_gaussian_inference", "dropconnect_linear", "dropconnect_moments", "dropout", "embedding_dropout",
     "fit_window", "gaussian_dropout", "input_projection", "lstm_forward", "max_drop2d", "maxpool_dropout",
     "probabilistic_weighted_pool", "pwp_weights", "scaled_max_pool", "spatial_dropout2d", "standout",

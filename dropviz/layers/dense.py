@@ -51,6 +51,22 @@ class Dropout(MaskLayer):
         return f"p={self.p}, inverted={self.inverted}"
 
 
+def batch_dropout(x: torch.Tensor, p: float, *,
+                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Standard dropout with ONE mask for the whole minibatch: ``(x ⊙ m, m)``, m of shape (1, *x.shape[1:])
+    broadcast over the batch (Keras ``noise_shape=(1, units)``, Flax ``broadcast_dims=(0,)``)."""
+    m = masks.bernoulli_mask((1, *x.shape[1:]), p, generator=generator, device=x.device, dtype=x.dtype)
+    return x * m, m
+
+
+class BatchDropout(MaskLayer):
+    """Standard dropout whose mask is shared by every example of the minibatch, :func:`batch_dropout`; identity
+    at test. Not a method of its own: the one-mask-per-batch variant the per-sample page compares with."""
+
+    def train_time(self, x):
+        return batch_dropout(x, self.p, generator=self.generator)
+
+
 class GaussianDropout(MaskLayer):
     """Multiplicative Gaussian noise, :func:`gaussian_dropout`, in training; identity at test."""
 

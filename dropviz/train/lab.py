@@ -25,6 +25,8 @@ from dropviz.train import engine
 from dropviz.train.engine import StepContext
 
 TASKS = ("digits", *data.TASKS)
+ARCHS = ("mlp", "cnn")
+DIGIT_SIDE = 8  # the digits are 8 × 8 images (the CNN sees them as (1, 8, 8))
 NONE = "none"  # the baseline: the same model without dropout
 # Bounds on every cost a page can ask for (a shared classroom server; dropviz.jobs bounds how many run at once).
 LIMITS = {"width": (8, 256), "depth": (1, 4), "epochs": (5, 200), "train_size": (30, 1000), "batch": (8, 256)}
@@ -35,8 +37,9 @@ EXTENT = 2.0  # the boundary grid spans [-EXTENT, EXTENT]²
 
 
 def lab_methods() -> tuple[str, ...]:
-    """What the lab can compare: no dropout, and every dense method that sits between two layers."""
-    return (NONE, *models.insertable("dense"))
+    """What the lab can compare: no dropout, every dense method that sits between two layers, and those that
+    replace a hidden layer (DropConnect, Standout): every registered dense method."""
+    return (NONE, *models.insertable("dense"), *models.replacing("dense"))
 
 
 def _check_int(name: str, v) -> None:
@@ -60,13 +63,23 @@ class RunConfig:
     batch_norm: bool = False  # BatchNorm after every hidden Linear (the placement page's BN experiment)
     seed: int = 0  # weights, data split, batch order and masks all come from this seed
     device: str = "cpu"  # "cpu", "cuda" or "mps"
+    arch: str = "mlp"  # "mlp", or "cnn": models.cnn on the 8×8 digits, width = its conv channels, depth unused
+    share_batch: bool = False  # True: standard dropout draws one mask per minibatch instead of one per example
 
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; known: {', '.join(TASKS)}")
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown model {self.arch!r}; known: {', '.join(ARCHS)}")
         for name in LIMITS:
             _check_int(name, getattr(self, name))
-        if len(self.slots) != self.depth + 1:
+        if self.arch == "cnn":
+            if self.task != "digits" or self.batch_norm:
+                raise ValueError("the CNN trains on the digits images, without BatchNorm")
+            if len(self.slots) != len(models.CNN_POSITIONS):
+                raise ValueError(f"the CNN has {len(models.CNN_POSITIONS)} dropout positions "
+                                 f"({', '.join(models.CNN_POSITIONS)}), got {len(self.slots)}")
+        elif len(self.slots) != self.depth + 1:
             raise ValueError(f"depth {self.depth} has {self.depth + 1} dropout positions, got {len(self.slots)}")
         for s in self.slots:
             if s is not None:
@@ -151,8 +164,14 @@ def _train_run(cfg: RunConfig, ctx: StepContext | None) -> RunResult:
     dev = cfg.device
     split = split_for(cfg)
     xt, yt, xv, yv = (t.to(dev) for t in (split.x_train, split.y_train, split.x_val, split.y_val))
-    model = models.mlp(split.features, split.classes, cfg.width, cfg.depth, cfg.slots, seed=cfg.seed, device=dev,
-                       batch_norm=cfg.batch_norm)
+    if cfg.arch == "cnn":
+        xt, xv = (t.view(-1, 1, DIGIT_SIDE, DIGIT_SIDE) for t in (xt, xv))  # (n, 64) -> (n, 1, 8, 8)
+        model = models.cnn(cfg.width, split.classes, cfg.slots, seed=cfg.seed, device=dev, size=DIGIT_SIDE)
+    else:
+        model = models.mlp(split.features, split.classes, cfg.width, cfg.depth, cfg.slots, seed=cfg.seed,
+                           device=dev, batch_norm=cfg.batch_norm)
+    if cfg.share_batch:
+        models.share_masks_over_batch(model)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     g_order = make_generator(cfg.seed + 2)
     per_epoch = math.ceil(cfg.train_size / cfg.batch)
@@ -316,28 +335,45 @@ PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (input, afte
 }
 
 
+CNN_CHANNELS = 16  # conv channels of the placement CNN (models.cnn: conv 3×3 -> ReLU -> max-pool 2 -> linear)
+CNN_PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (after conv+ReLU, after pooling, classifier)
+    "none": (None, None, None),
+    "after conv+ReLU (0.1)": (("pixel", 0.1), None, None),
+    "after conv+ReLU, whole maps (0.1)": (("spatial", 0.1), None, None),
+    "after pooling (0.2)": (None, ("pixel", 0.2), None),
+    "before the classifier (0.5)": (None, None, ("standard", 0.5)),
+}
+
+
+def placements(arch: str) -> dict[str, tuple[models.Slot, ...]]:
+    return {"mlp": PLACEMENTS, "cnn": CNN_PLACEMENTS}[arch]
+
+
 @dataclass(frozen=True)
 class PlacementConfig:
-    """Each placement of :data:`PLACEMENTS` on the lab's default digits model, seeds seed … seed+seeds-1."""
+    """Each placement of :func:`placements` (``arch``) on digits, seeds seed … seed+seeds-1: the MLP is the lab's
+    default model, the CNN a small conv net (:data:`CNN_CHANNELS` channels) with the same data and budget."""
 
     seeds: int = 2
     seed: int = 0
     device: str = "cpu"
+    arch: str = "mlp"  # "mlp" (PLACEMENTS) or "cnn" (CNN_PLACEMENTS)
 
     def runs(self) -> tuple[RunConfig, ...]:
-        return tuple(RunConfig(slots=slots, seed=self.seed + s, device=self.device)
-                     for slots in PLACEMENTS.values() for s in range(self.seeds))
+        extra = {"arch": "cnn", "width": CNN_CHANNELS} if self.arch == "cnn" else {}
+        return tuple(RunConfig(slots=slots, seed=self.seed + s, device=self.device, **extra)
+                     for slots in placements(self.arch).values() for s in range(self.seeds))
 
 
 @dataclass(frozen=True)
 class Placement:
     config: PlacementConfig
-    runs: tuple[RunResult, ...]  # PLACEMENTS order, seeds innermost
+    runs: tuple[RunResult, ...]  # placements(config.arch) order, seeds innermost
 
     def table(self) -> list[dict[str, object]]:
         n = self.config.seeds
         rows = []
-        for i, name in enumerate(PLACEMENTS):
+        for i, name in enumerate(placements(self.config.arch)):
             rs = self.runs[i * n:(i + 1) * n]
             rows.append({"placement": name,
                          "best val. loss": round(float(np.mean([r.val_loss.min() for r in rs])), 4),
@@ -348,5 +384,67 @@ class Placement:
 
 
 def run_placement(config: PlacementConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Placement:
-    labels = [f"{name}, seed {config.seed + s}" for name in PLACEMENTS for s in range(config.seeds)]
+    labels = [f"{name}, seed {config.seed + s}" for name in placements(config.arch) for s in range(config.seeds)]
     return Placement(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))
+
+
+# -- one mask per sample or per batch: the same model trained both ways ------------------------------------
+
+SHARING = ("per sample", "per batch")
+
+
+@dataclass(frozen=True)
+class SharingConfig:
+    """The per-sample page's digits MLP (64 -> ``width`` -> 10, standard dropout at ``p`` on the hidden layer),
+    trained with a mask per example and with one mask per minibatch, on seeds seed … seed+seeds-1 (same weights
+    and batches for both at each seed). Small: 2 × ``seeds`` short runs."""
+
+    p: float = 0.5  # drop probability on the hidden layer
+    batch: int = 32  # examples per minibatch: the mask is shared by this many examples
+    width: int = 64  # hidden units
+    epochs: int = 40
+    train_size: int = 300
+    seeds: int = 3
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self):
+        masks.check_p(self.p)
+        if not 1 <= self.seeds <= 5:
+            raise ValueError(f"seeds has to be from 1 to 5, but got {self.seeds!r}")
+        self.runs()  # validates the rest
+
+    def runs(self) -> tuple[RunConfig, ...]:
+        return tuple(RunConfig(slots=(None, ("standard", self.p)), width=self.width, depth=1, epochs=self.epochs,
+                               train_size=self.train_size, batch=self.batch, seed=self.seed + s, device=self.device,
+                               share_batch=mode == "per batch")
+                     for mode in SHARING for s in range(self.seeds))
+
+
+@dataclass(frozen=True)
+class Sharing:
+    config: SharingConfig
+    runs: tuple[RunResult, ...]  # SHARING order, seeds innermost
+
+    def of(self, mode: str) -> tuple[RunResult, ...]:
+        n = self.config.seeds
+        i = SHARING.index(mode)
+        return self.runs[i * n:(i + 1) * n]
+
+    def table(self) -> list[dict[str, object]]:
+        """Per sharing mode: final and best validation accuracy, mean and range over the seeds."""
+        rows = []
+        for mode in SHARING:
+            final = np.array([r.val_acc[-1] for r in self.of(mode)])
+            best = np.array([r.best_val_acc for r in self.of(mode)])
+            rows.append({"mask": mode, "final val. accuracy (mean)": round(float(final.mean()), 4),
+                         "min": round(float(final.min()), 4), "max": round(float(final.max()), 4),
+                         "best val. accuracy (mean)": round(float(best.mean()), 4),
+                         "val. − train loss": round(float(np.mean([r.loss_gap for r in self.of(mode)])), 4),
+                         "seeds": self.config.seeds})
+        return rows
+
+
+def run_sharing(config: SharingConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Sharing:
+    labels = [f"mask {mode}, seed {config.seed + s}" for mode in SHARING for s in range(config.seeds)]
+    return Sharing(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))

@@ -60,6 +60,8 @@ PAGES: tuple[PageSpec, ...] = (
              "training", ("minibatch.shared_mask_higher_grad_variance",)),
     PageSpec("pages/43_placement.py", "Where to put dropout", ":material/place_item:", "placement", "training",
              ("placement.bn_variance_shift",)),
+    PageSpec("pages/44_frameworks.py", "What your framework's dropout does", ":material/code:", "frameworks",
+             "training", ("frameworks.torch_lstm_dropout_not_variational",)),
 )
 
 

@@ -3,11 +3,12 @@ background and is shared, other settings wait for the button, slider moves never
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dropviz import ui
 from dropviz.train import lab
-from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, wait_until
+from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, values, wait_until
 
 pytestmark = pytest.mark.app
 LAB = "pages/40_lab.py"
@@ -83,12 +84,68 @@ def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
 
 def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
     cfg = lab.PlacementConfig(device=ui.device())
+    cnn = lab.PlacementConfig(device=ui.device(), arch="cnn")
     at = open_page("pages/43_placement.py")
     assert_clean(at, "placement")
-    at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=240)
+    at = wait_until(at, lambda: ui.trained(cfg) is not None and ui.trained(cnn) is not None, timeout=360)
     assert_clean(at, "trained")
     assert list(at.dataframe[0].value["placement"]) == list(lab.PLACEMENTS)
-    assert len(chart_specs(at)) == 2
+    assert list(at.dataframe[1].value["placement"]) == list(lab.CNN_PLACEMENTS)
+    specs = chart_specs(at)
+    assert len(specs) == 3
+    cnn_losses = [r["best val. loss"] for r in ui.trained(cnn).table()]
+    assert np.allclose(values(specs[1]["data"][0]["x"]), cnn_losses)  # the CNN chart shows the CNN runs
     at.slider(key="p").set_value(0.9).run()
     assert_clean(at, "p=0.9")
     assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)
+
+
+def test_frameworks_page_shows_table_torch_checks_and_recovered_lstm_masks():
+    from dropviz import frameworks
+
+    at = open_page("pages/44_frameworks.py", {"p": "0.3"})
+    assert_clean(at, "frameworks")
+    assert list(at.table[0].value["call"]) == [c.call for c in frameworks.CALLS]
+    checks = at.dataframe[0].value
+    assert list(checks["identity in eval()"]) == ["yes", "NO", "yes"]
+    (spec,) = chart_specs(at)
+    assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap"]
+    text = _text(at)
+    assert "`frameworks.torch_lstm_dropout_not_variational`" in text and "PASS" in text and "FAIL" not in text
+
+
+@pytest.mark.parametrize("p", ["0", "0.95", "1"])
+def test_frameworks_page_at_the_p_extremes(p):
+    at = open_page("pages/44_frameworks.py", {"p": p})
+    assert_clean(at, f"p={p}")
+    assert len(chart_specs(at)) == 1
+    assert bool(at.warning) == (p == "1")  # p = 1 is outside the page's range: reported, replaced by the default
+
+
+def test_per_sample_page_trains_both_masks_over_seeds_by_default_and_others_on_the_button(monkeypatch):
+    default = lab.SharingConfig(device=ui.device())
+    at = open_page("pages/42_per-sample.py")
+    assert_clean(at, "per-sample")
+    at = wait_until(at, lambda: ui.trained(default) is not None, timeout=240)
+    assert_clean(at, "trained")
+    table = at.dataframe[0].value
+    assert list(table["mask"]) == list(lab.SHARING)
+    want = [r["final val. accuracy (mean)"] for r in ui.trained(default).table()]
+    assert np.allclose(values(chart_specs(at)[1]["data"][0]["y"]), want)
+    submitted = record_submissions(monkeypatch)
+    at.slider(key="p").set_value(0.3).run()
+    assert_clean(at, "p=0.3")
+    assert not submitted and any("not been trained" in i.value for i in at.info)
+    assert [b for b in at.button if b.label.startswith("Train both")]
+
+
+def test_lab_offers_every_dense_method_and_trains_dropconnect_and_standout_on_the_button():
+    cfg = lab.LabConfig(task="moons", methods=("dropconnect", "standout"), width=16, depth=1, epochs=10,
+                        train_size=60, device=ui.device())
+    at = open_page(LAB, {**TINY, "task": "moons", "methods": ["dropconnect", "standout"]})
+    assert_clean(at, "untrained")
+    assert not at.warning, [w.value for w in at.warning]  # both are offered (an unknown one gets a warning)
+    [b for b in at.button if b.label.startswith("Train")][0].click().run()
+    at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=120)
+    assert_clean(at, "trained")
+    assert list(at.dataframe[0].value["method"]) == ["dropconnect", "standout"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from dropviz import layers, models
 
@@ -40,4 +41,33 @@ def test_bad_slots_raise():
     with pytest.raises(ValueError, match="positions"):
         models.mlp(8, 3, 16, 2, [None])
     with pytest.raises(ValueError, match="cannot sit between"):
-        models.mlp(8, 3, 16, 1, [None, ("dropconnect", 0.5)])
+        models.mlp(8, 3, 16, 1, [None, ("pixel", 0.5)])
+
+
+def test_share_masks_over_batch_swaps_standard_dropout_for_one_mask_per_minibatch():
+    m = models.mlp(16, 3, 24, 2, [None, ("standard", 0.4), ("gaussian", 0.3)], seed=0)
+    before = [p.detach().clone() for p in m.parameters()]
+    models.share_masks_over_batch(m)
+    kinds = [type(mod).__name__ for mod in m]
+    assert kinds.count("BatchDropout") == 1 and kinds.count("GaussianDropout") == 1 and "Dropout" not in kinds
+    assert all(torch.equal(a, b) for a, b in zip(before, m.parameters(), strict=True))
+    shared = next(mod for mod in m if isinstance(mod, layers.BatchDropout))
+    m.train()(torch.randn(32, 16))
+    mask = shared.last_mask
+    assert mask.shape == (1, 24) and torch.all((mask == 0) | torch.isclose(mask, torch.tensor(1 / 0.6)))
+    out = shared(torch.ones(8, 24))
+    assert torch.equal(out, out[:1].expand(8, 24))  # every example sees the same mask
+
+
+
+def test_dropconnect_and_standout_replace_the_hidden_linear():
+    assert set(models.replacing("dense")) == {"dropconnect", "standout"}
+    m = models.mlp(16, 3, 24, 2, [None, ("dropconnect", 0.3), ("standout", 0.0)], seed=0)
+    kinds = [type(mod) for mod in m]
+    assert kinds[1] is layers.DropConnectLinear and kinds[2] is layers.StandoutLinear and kinds[-1] is nn.Linear
+    assert m[1].p == 0.3 and m[1].linear.weight.shape == (24, 16) and m[2].linear.weight.shape == (24, 24)
+    assert m.train()(torch.randn(5, 16)).shape == (5, 3) and m.eval()(torch.randn(5, 16)).shape == (5, 3)
+    with pytest.raises(ValueError, match="cannot sit between"):
+        models.mlp(16, 3, 24, 1, [("dropconnect", 0.3), None], seed=0)
+    with pytest.raises(ValueError, match="BatchNorm"):
+        models.mlp(16, 3, 24, 1, [None, ("dropconnect", 0.3)], seed=0, batch_norm=True)

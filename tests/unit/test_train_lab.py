@@ -48,8 +48,61 @@ def test_stop_ends_the_run_within_one_step():
 
 
 @pytest.mark.parametrize("bad", [dict(width=10_000), dict(depth=9), dict(epochs=10_000), dict(train_size=5),
-                                 dict(methods=()), dict(methods=("none", "none")), dict(methods=("dropconnect",)),
+                                 dict(methods=()), dict(methods=("none", "none")), dict(methods=("pixel",)),
                                  dict(task="banana"), dict(p=1.5)])
 def test_costs_and_choices_are_bounded(bad):
     with pytest.raises(ValueError):
         train.LabConfig(**bad)
+
+
+def test_the_cnn_learns_digits_reproducibly_with_dropout_at_every_position():
+    cfg = train.RunConfig(arch="cnn", slots=(("spatial", 0.1), ("pixel", 0.2), ("standard", 0.5)), width=8,
+                          epochs=10, train_size=100, lr=1e-2)
+    a, b = train.train_run(cfg), train.train_run(cfg)
+    assert a.train_loss[-1] < 0.7 * a.train_loss[0] and a.best_val_acc > 0.5
+    assert np.array_equal(a.val_loss, b.val_loss)
+
+
+@pytest.mark.parametrize("bad", [dict(arch="rnn"), dict(arch="cnn", task="moons", slots=(None,) * 3),
+                                 dict(arch="cnn"), dict(arch="cnn", slots=(("standard", 0.1), None, None)),
+                                 dict(arch="cnn", slots=(None,) * 3, batch_norm=True)])
+def test_cnn_configs_are_checked(bad):
+    with pytest.raises(ValueError):
+        train.train_run(train.RunConfig(**{"epochs": 5, **bad}))
+
+
+def test_cnn_placements_match_their_runs():
+    cfg = lab.PlacementConfig(arch="cnn", seeds=1)
+    runs = cfg.runs()
+    assert [r.slots for r in runs] == list(lab.CNN_PLACEMENTS.values())
+    assert {r.arch for r in runs} == {"cnn"} and {r.width for r in runs} == {lab.CNN_CHANNELS}
+
+
+def test_sharing_trains_both_masks_from_the_same_weights_and_tabulates_seeds():
+    cfg = lab.SharingConfig(width=16, epochs=5, train_size=60, seeds=2)
+    runs = cfg.runs()
+    assert [r.share_batch for r in runs] == [False, False, True, True]
+    assert runs[0].seed == runs[2].seed and runs[0].slots == runs[2].slots
+    result = lab.run_sharing(cfg)
+    rows = result.table()
+    assert [r["mask"] for r in rows] == list(lab.SHARING)
+    for row, mode in zip(rows, lab.SHARING, strict=True):
+        final = [r.val_acc[-1] for r in result.of(mode)]
+        assert row["min"] == round(min(final), 4) and row["max"] == round(max(final), 4)
+    assert not np.array_equal(result.of("per sample")[0].val_loss, result.of("per batch")[0].val_loss)
+
+
+@pytest.mark.parametrize("bad", [dict(p=1.5), dict(seeds=0), dict(seeds=50), dict(batch=1), dict(epochs=10_000)])
+def test_sharing_config_is_bounded(bad):
+    with pytest.raises(ValueError):
+        lab.SharingConfig(**bad)
+
+
+def test_every_registered_dense_method_can_be_chosen_and_trains():
+    from dropviz import methods
+
+    assert set(lab.lab_methods()) == {"none", *methods.ids("dense")}
+    cfg = train.LabConfig(**{**SMALL, "epochs": 5}, methods=("dropconnect", "standout"), p=0.3)
+    result = train.run_lab(cfg)
+    for r in result.runs:
+        assert len(r.val_acc) == 5 and np.all(np.isfinite(r.val_loss))
