@@ -60,6 +60,13 @@ PAGES: tuple[PageSpec, ...] = (
              "training", ("minibatch.shared_mask_higher_grad_variance",)),
     PageSpec("pages/43_placement.py", "Where to put dropout", ":material/place_item:", "placement", "training",
              ("placement.bn_variance_shift",)),
+    PageSpec("pages/50_mc-dropout.py", "Monte Carlo dropout", ":material/blur_on:", "mc-dropout", "bayesian",
+             ("mc.uncertainty_higher_off_data", "mc.ood_entropy_higher", "mc.better_calibrated")),
+    PageSpec("pages/51_sparse-vd.py", "Compression by variational dropout", ":material/compress:", "sparse-vd",
+             "bayesian", ("sparsevd.prunes_most_weights", "sparsevd.kl_approximation")),
+    PageSpec("pages/52_weight-norm.py", "Weight normalization", ":material/straighten:", "weight-norm", "bayesian",
+             ("weightnorm.grad_v_orthogonal", "weightnorm.matches_torch_parametrization",
+              "weightnorm.faster_convergence")),
 )
 
 
