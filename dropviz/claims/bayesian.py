@@ -304,7 +304,7 @@ def matches_torch_parametrization(*, quick: bool = False, seed: int = 0) -> Meas
     (yb ** 2).sum().backward()
     pairs = [(ya, yb), (ref.parametrizations.weight.original1.grad, ours.v.grad),
              (ref.parametrizations.weight.original0.grad[:, 0], ours.g.grad), (ref.bias.grad, ours.bias.grad)]
-    diff = max(float((a - b).abs().max()) for a, b in pairs)
+    diff = max(float((a - b).detach().abs().max()) for a, b in pairs)
     return Measurement(diff < 1e-10, diff, f"float64, Linear(12 -> 5), dim = 0: max |difference| over the output and "
                        f"the gradients of v, g and the bias is {diff:.2e}; must be < 1e-10")
 

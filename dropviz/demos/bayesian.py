@@ -186,7 +186,7 @@ def weight_norm_picture(v: tuple[float, float], g: float, target: tuple[float, f
     """One 2-D weight vector w = g·v/‖v‖ and the gradients of L = ½‖w − target‖² by autograd."""
     vt = torch.tensor(v, dtype=torch.float64, requires_grad=True)
     gt = torch.tensor([g], dtype=torch.float64, requires_grad=True)
-    if float(vt.norm()) == 0.0:
+    if float(vt.detach().norm()) == 0.0:
         raise ValueError("v has to be non-zero: its direction is the weight's direction")
     w = bl.weight_norm_weight(vt.view(1, 2), gt)[0]
     w.retain_grad()
@@ -213,17 +213,18 @@ def norm_growth(steps: int = 50, lr: float = 0.5, seed: int = 0) -> NormGrowth:
         layer.g.copy_(layer.v.norm(dim=1))
     x, w_true = torch.randn(64, 8, generator=g), torch.randn(4, 8, generator=g)
     y = x @ w_true.T
-    norms, cos, losses = [float(layer.v.norm(dim=1).mean())], [], []
+    norms, cos, losses = [float(layer.v.detach().norm(dim=1).mean())], [], []
     for _ in range(steps):
         loss = ((layer(x) - y) ** 2).mean()
         layer.zero_grad()
         loss.backward()
         gv = layer.v.grad
-        cos.append(float(((gv * layer.v).sum(1).abs() / (gv.norm(dim=1) * layer.v.norm(dim=1) + 1e-30)).max()))
+        v = layer.v.detach()
+        cos.append(float(((gv * v).sum(1).abs() / (gv.norm(dim=1) * v.norm(dim=1) + 1e-30)).max()))
         with torch.no_grad():
             for p in layer.parameters():
                 p -= lr * p.grad
-        norms.append(float(layer.v.norm(dim=1).mean()))
+        norms.append(float(layer.v.detach().norm(dim=1).mean()))
         losses.append(loss.item())
     return NormGrowth(np.array(norms), np.array(cos), np.array(losses))
 
