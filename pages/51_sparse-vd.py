@@ -30,7 +30,8 @@ cfg = tb.SparseVDConfig(epochs=epochs, seed=seed, device=device)
 result = trained_or_button(tb.run_sparsevd, cfg, tb.SparseVDConfig(device=device),
                            what="64-300-100-10 MLP, dense then Sparse VD", key="train-svd")
 if result is not None:
-    threshold = ui.bound_slider("Prune where log α >", -4.0, 8.0, bl.THRESHOLD, 0.25, key="threshold")
+    threshold = ui.bound_slider("Prune where log α >", -8.0, 8.0, bl.THRESHOLD, 0.25, key="threshold",
+                                help="log α is clipped to [−8, 8]; at 8 nothing is pruned.")
     now = demo.prune(result, threshold)
     a, b, c = st.columns(3)
     a.metric("weights removed", f"{now.sparsity:.1%}", help=f"{sum(now.kept):,} of {sum(now.total):,} kept")

@@ -54,4 +54,5 @@ if result is not None:
                    "final loss (last 20 steps)": round(float(row[-20:].mean()), 4)}
                   for v, s, row in zip(tb.WN_VARIANTS, result.steps_to_target(), result.losses, strict=True)],
                  hide_index=True)
+    st.caption("Steps counted on the mean of the last 20 minibatch losses, so 20 is the earliest possible.")
     ui.show_claim_results([claims.get("weightnorm.faster_convergence").result(cl.convergence_measurement(result))])

@@ -117,7 +117,7 @@ def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> Reliab
 
 # -- Sparse VD ------------------------------------------------------------------------------------------------
 
-THRESHOLDS = np.linspace(-4.0, 8.0, 49)  # the sparsity-vs-accuracy sweep over log α thresholds
+THRESHOLDS = np.linspace(-8.0, 8.0, 65)  # the sparsity-vs-accuracy sweep over log α thresholds (its clip range)
 
 
 def forward(weights, biases, x: np.ndarray) -> np.ndarray:

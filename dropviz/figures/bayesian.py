@@ -43,8 +43,8 @@ def regression_figure(view: RegressionView, x_train: np.ndarray, y_train: np.nda
                     line=dict(color=pal.BLUE, width=3))
     fig.add_scatter(x=x_train, y=y_train, mode="markers", name="training data",
                     marker=dict(color=pal.VERMILION, size=7, line=dict(color="white", width=1)))
-    style(fig, height=470, legend_below=True)
-    fig.update_layout(margin=dict(b=130), legend=dict(y=-0.18))
+    style(fig, height=490, legend_below=True)
+    fig.update_layout(margin=dict(b=140), legend=dict(y=-0.24))
     fig.update_xaxes(title_text="x", range=[g[0], g[-1]])
     fig.update_yaxes(title_text="y", range=[-4, 4])
     return fig
@@ -59,10 +59,9 @@ def uncertainty_figure(u: Uncertainty) -> go.Figure:
     for col, values in ((1, u.entropy), (2, u.mutual_info)):
         for name, v, colour in zip(u.names, values, SET_COLOURS, strict=True):
             x, y, w = binned(v, 30, (0.0, hi))
-            fig.add_bar(x=x, y=y / len(v), width=w, name=name, marker_color=colour, opacity=0.55, legendgroup=name,
-                        showlegend=col == 1, hovertemplate=f"{name}: %{{y:.0%}} near %{{x:.2f}}<extra></extra>",
-                        row=1, col=col)
-    fig.update_layout(barmode="overlay")
+            fig.add_scatter(x=x, y=y / len(v), mode="lines", line=dict(color=colour, width=3, shape="hvh"), name=name,
+                            legendgroup=name, showlegend=col == 1,
+                            hovertemplate=f"{name}: %{{y:.0%}} near %{{x:.2f}}<extra></extra>", row=1, col=col)
     style(fig, height=400, legend_below=True)
     fig.update_layout(margin=dict(b=110), legend=dict(y=-0.22))
     fig.update_yaxes(title_text="fraction of inputs", tickformat=".0%", row=1, col=1)
@@ -82,8 +81,8 @@ def reliability_figure(single: Reliability, mc: Reliability) -> go.Figure:
                         name=f"{name}: ECE {r.ece:.4f}", customdata=r.count[ok],
                         hovertemplate="confidence %{x:.2f}, accuracy %{y:.2f} (%{customdata:.0f} digits)"
                                       "<extra></extra>")
-    style(fig, height=420, legend_below=True)
-    fig.update_layout(margin=dict(b=100), legend=dict(y=-0.2))
+    style(fig, height=440, legend_below=True)
+    fig.update_layout(margin=dict(b=110), legend=dict(y=-0.3))
     fig.update_xaxes(title_text="confidence (max class probability; marker area ∝ digits in the bin)", range=[0, 1.02])
     fig.update_yaxes(title_text="accuracy", range=[0, 1.02])
     return fig
