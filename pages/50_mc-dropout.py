@@ -30,7 +30,9 @@ p, passes = ui.controls(
 cfg = tb.RegressionConfig(p=p, seed=seed, device=device)
 reg = trained_or_button(tb.run_regression, cfg, tb.RegressionConfig(device=device), what="regression net",
                         key="train-reg")
-if reg is not None:
+if reg is None:
+    ui.plot(figs.data_figure(*ui.compute(tb.regression_data, n=cfg.n, seed=seed)), key="data")
+else:
     view = demo.regression_view(reg, passes)
     ui.plot(figs.regression_figure(view, reg.x_train, reg.y_train), key="regression")
     st.caption(

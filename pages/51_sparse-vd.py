@@ -23,6 +23,7 @@ st.markdown(
     "it is **pruned**. Training uses the local reparameterisation trick (one noise draw per pre-activation), "
     "a KL warm-up, and leaves out weights beyond the threshold as the authors' code does."
 )
+ui.plot(figs.kl_figure(ui.compute(demo.kl_curve)), key="kl")
 seed, device = ui.seed(), ui.device()
 epochs = ui.bound_slider("Epochs (dense baseline, then Sparse VD from its weights)", 20, 150,
                          tb.SparseVDConfig.epochs, 10, key="epochs")

@@ -11,13 +11,12 @@ run (:func:`dropviz.train.bayesian.cached`), so the claims of one page share the
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from dropviz.claims.core import Measurement, Mutation, claim
+from dropviz.demos import bayesian as demo
 from dropviz.layers import bayesian as bl
 from dropviz.train import bayesian as tb
 
@@ -220,20 +219,6 @@ def prunes_most_weights(*, quick: bool = False, seed: int = 0) -> Measurement:
     return prune_measurement(tb.cached("sparsevd", sparsevd_config(quick, seed)))
 
 
-def exact_neg_kl(log_alpha: float) -> float:
-    """−KL(N(θ, αθ²) ‖ p(w) ∝ 1/|w|) up to an additive constant: 0.5·log α − E[log|ξ|], ξ ~ N(1, α), by
-    quadrature (split at the integrable singularity ξ = 0, i.e. z = −1/√α)."""
-    from scipy import integrate
-
-    s = math.sqrt(math.exp(log_alpha))
-
-    def f(z):
-        return math.log(abs(1 + s * z)) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-
-    e = sum(integrate.quad(f, lo, hi, limit=200)[0] for lo, hi in ((-math.inf, -1 / s), (-1 / s, math.inf)))
-    return 0.5 * log_alpha - e
-
-
 @claim(
     "sparsevd.kl_approximation",
     "The paper's approximation k1·σ(k2 + k3·log α) − 0.5·log(1 + 1/α) − k1 of −KL(q ‖ log-uniform prior) equals the "
@@ -243,7 +228,7 @@ def exact_neg_kl(log_alpha: float) -> float:
     measures="largest deviation from the exact −KL after removing the constant (nats)")
 def kl_approximation(*, quick: bool = False) -> Measurement:
     grid = np.linspace(-4.0, 8.0, 25 if quick else 97)
-    exact = np.array([exact_neg_kl(float(a)) for a in grid])
+    exact = np.array([demo.exact_neg_kl(float(a)) for a in grid])  # quadrature, not the approximation
     approx = bl.neg_kl(torch.tensor(grid, dtype=torch.float64)).numpy()
     d = approx - exact
     dev = float(np.abs(d - np.median(d)).max())

@@ -11,6 +11,7 @@ weight-normalization pictures. Each returns a frozen numpy dataclass.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,6 +153,35 @@ def prune(result: tb.SparseVDResult, threshold: float = bl.THRESHOLD) -> Pruned:
     acc = float((forward(weights, result.biases, result.x_val).argmax(1) == result.y_val).mean())
     dense = float((forward(result.dense_weights, result.dense_biases, result.x_val).argmax(1) == result.y_val).mean())
     return Pruned(float(threshold), tuple(int(k.sum()) for k in keep), tuple(k.size for k in keep), acc, dense)
+
+
+def exact_neg_kl(log_alpha: float) -> float:
+    """−KL(N(θ, αθ²) ‖ p(w) ∝ 1/|w|) up to an additive constant, computed without the paper's approximation:
+    0.5·log α − E[log|ξ|], ξ ~ N(1, α), by quadrature (split at the integrable singularity ξ = 0, i.e. at
+    z = −1/√α of the standard normal z). The θ terms cancel: the KL does not depend on θ."""
+    from scipy import integrate  # lazily: only this computation needs scipy
+
+    s = math.sqrt(math.exp(log_alpha))
+
+    def f(z):
+        return math.log(abs(1 + s * z)) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+    e = sum(integrate.quad(f, lo, hi, limit=200)[0] for lo, hi in ((-math.inf, -1 / s), (-1 / s, math.inf)))
+    return 0.5 * log_alpha - e
+
+
+@dataclass(frozen=True)
+class KLCurve:
+    log_alpha: np.ndarray  # (k,)
+    approx: np.ndarray  # (k,) the paper's approximation of −KL (with C = −k1)
+    exact: np.ndarray  # (k,) quadrature, shifted by the constant that best matches (the median difference)
+
+
+def kl_curve(points: int = 49) -> KLCurve:
+    la = np.linspace(-8.0, 8.0, points)
+    approx = bl.neg_kl(torch.tensor(la, dtype=torch.float64)).numpy()
+    exact = np.array([exact_neg_kl(float(a)) for a in la])
+    return KLCurve(la, approx, exact + np.median(approx - exact))
 
 
 @dataclass(frozen=True)

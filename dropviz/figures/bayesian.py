@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dropviz.demos.bayesian import (
+    KLCurve,
     NormGrowth,
     Pruned,
     RegressionView,
@@ -225,4 +226,34 @@ def convergence_figure(r: tb.WeightNormResult) -> go.Figure:
     fig.update_layout(margin=dict(b=100), legend=dict(y=-0.25))
     fig.update_xaxes(title_text="SGD step")
     fig.update_yaxes(title_text="training loss (mean of 20 steps)", type="log")
+    return fig
+
+
+def kl_figure(c: KLCurve) -> go.Figure:
+    """The paper's approximation of −KL against the quadrature (shifted by the constant)."""
+    fig = go.Figure()
+    fig.add_scatter(x=c.log_alpha, y=c.exact, mode="markers", name="quadrature of the exact −KL (+ constant)",
+                    marker=dict(color=pal.INK, size=7))
+    fig.add_scatter(x=c.log_alpha, y=c.approx, mode="lines", name="k1·σ(k2 + k3·log α) − 0.5·log(1 + 1/α) − k1",
+                    line=dict(color=pal.VERMILION, width=3))
+    style(fig, height=340, legend_below=True)
+    fig.update_layout(margin=dict(b=100), legend=dict(y=-0.3))
+    fig.update_xaxes(title_text="log α")
+    fig.update_yaxes(title_text="−KL per weight (nats)")
+    return fig
+
+
+def data_figure(x: np.ndarray, y: np.ndarray) -> go.Figure:
+    """The regression's training data and the true function, before any training."""
+    g = np.linspace(-6, 6, 241)
+    fig = go.Figure()
+    fig.add_vrect(x0=tb.GAP[0], x1=tb.GAP[1], fillcolor=pal.LIGHT, opacity=0.5, line_width=0, layer="below",
+                  annotation_text="no training data", annotation_position="top")
+    fig.add_scatter(x=g, y=tb.target(g), mode="lines", name="true function", line=dict(color=pal.INK, dash="dot"))
+    fig.add_scatter(x=x, y=y, mode="markers", name="training data",
+                    marker=dict(color=pal.VERMILION, size=7, line=dict(color="white", width=1)))
+    style(fig, height=360, legend_below=True)
+    fig.update_layout(margin=dict(b=100), legend=dict(y=-0.25))
+    fig.update_xaxes(title_text="x", range=[-6, 6])
+    fig.update_yaxes(title_text="y", range=[-4, 4])
     return fig
