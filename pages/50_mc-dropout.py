@@ -51,7 +51,10 @@ st.markdown(
     "The same idea on scikit-learn's digits (an MLP with dropout p = 0.1, 300 training digits, 100 epochs, "
     f"{tb.T_DIGITS} passes per input). **Predictive entropy** H[p̄] of the averaged probabilities is high when "
     "the model is unsure; the **mutual information** H[p̄] − mean H[p_t] (BALD) is the part due to the passes "
-    "disagreeing (the model's own uncertainty), zero when every pass says the same."
+    "disagreeing (the model's own uncertainty), zero when every pass says the same. It is not a guaranteed "
+    "detector: far from the data a ReLU net can be confidently wrong (Hein et al. 2019), so at some seeds one OOD "
+    "kind (often the rotated digits, whose ink falls on pixels the training digits never use) scores *lower* than "
+    "the test digits, and the claim below says so."
 )
 dcfg = tb.DigitsConfig(seed=seed, device=device)
 dig = trained_or_button(tb.run_digits, dcfg, tb.DigitsConfig(device=device), what="digits net", key="train-digits")
