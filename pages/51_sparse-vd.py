@@ -43,6 +43,12 @@ if result is not None:
     ui.plot(figs.log_alpha_figure(result.log_alphas, threshold), key="log-alpha")
     st.markdown("**The weight matrices** (θ, blue positive, red negative; pruned weights blank):")
     ui.plot(figs.weights_figure(result.thetas, result.log_alphas, threshold), key="weights")
+    pixels, digit = st.columns([1, 1])
+    with pixels:
+        ui.plot(figs.input_pixels_figure(result.log_alphas, threshold), key="pixels")
+    digit.markdown("Which input pixels does the pruned network still read? Each 8 × 8 cell counts the first "
+                   "layer's kept weights from that pixel. The paper shows the same for LeNet-300-100 on MNIST: "
+                   "the border pixels, never inked, lose every weight.")
     st.markdown("**Training** (Sparse VD phase; the KL weight ramps from 0 to 1):")
     ui.plot(figs.history_figure(result.history), key="history")
     st.caption(

@@ -140,6 +140,19 @@ def weights_figure(thetas: tuple[np.ndarray, ...], log_alphas: tuple[np.ndarray,
     return fig
 
 
+def input_pixels_figure(log_alphas: tuple[np.ndarray, ...], threshold: float) -> go.Figure:
+    """Layer 1's kept weights per input pixel, as the 8 × 8 picture they come from (a pixel with none is ignored
+    by the pruned net: the digits' border pixels go first)."""
+    kept = (log_alphas[0] <= threshold).sum(0).reshape(8, 8)  # (in=64,) -> (8, 8)
+    fig = go.Figure(go.Heatmap(z=kept, colorscale="Viridis", zmin=0, colorbar=dict(title=dict(text="kept"),
+                                                                                   thickness=12),
+                               hovertemplate="pixel (%{y}, %{x}): %{z} weights kept<extra></extra>", xgap=1, ygap=1))
+    style(fig, height=330, legend=False, title="Layer 1: weights kept per input pixel")
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showgrid=False)
+    fig.update_xaxes(showgrid=False, constrain="domain")
+    return fig
+
+
 def sweep_figure(s: Sweep, current: Pruned) -> go.Figure:
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_scatter(x=s.thresholds, y=s.accuracy, mode="lines", name="Sparse VD accuracy (pruned)",

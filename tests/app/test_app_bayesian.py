@@ -73,7 +73,7 @@ def test_sparse_vd_page_trains_its_default_then_threshold_slider_drives_the_swee
     at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=300)
     assert_clean(at, "trained")
     submitted = record_submissions(monkeypatch)
-    assert len(chart_specs(at)) == 5  # the KL approximation, the sweep, log α, the weights, the history
+    assert len(chart_specs(at)) == 6  # the KL approximation, the sweep, log α, the weights, pixels, the history
     removed_default = at.metric[0].value
     at.slider(key="threshold").set_value(8.0).run()
     assert_clean(at, "threshold 8")
