@@ -47,8 +47,8 @@ if result is not None:
     with pixels:
         ui.plot(figs.input_pixels_figure(result.log_alphas, threshold), key="pixels")
     digit.markdown("Which input pixels does the pruned network still read? Each 8 × 8 cell counts the first "
-                   "layer's kept weights from that pixel. The paper shows the same for LeNet-300-100 on MNIST: "
-                   "the border pixels, never inked, lose every weight.")
+                   "layer's kept weights from that pixel. Pixels that are rarely inked (the digits' left and right "
+                   "edges) carry nothing about the class, and Sparse VD removes all their weights.")
     st.markdown("**Training** (Sparse VD phase; the KL weight ramps from 0 to 1):")
     ui.plot(figs.history_figure(result.history), key="history")
     st.caption(
