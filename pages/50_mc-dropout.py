@@ -33,7 +33,7 @@ reg = trained_or_button(tb.run_regression, cfg, tb.RegressionConfig(device=devic
 if reg is None:
     ui.plot(figs.data_figure(*ui.compute(tb.regression_data, n=cfg.n, seed=seed)), key="data")
 else:
-    view = demo.regression_view(reg, passes)
+    view = demo.regression_view(reg, int(passes))  # a slider value (an integral float in some front ends)
     ui.plot(figs.regression_figure(view, reg.x_train, reg.y_train), key="regression")
     st.caption(
         f"A 2 × {cfg.width} ReLU MLP with dropout p = {p:g} after each hidden layer, {cfg.steps:,} Adam steps on "
@@ -41,8 +41,9 @@ else:
         f"noise is **estimated** from the training residuals of the MC mean: σ²_noise = {reg.noise_var:.4f} (the "
         f"data's true noise is {tb.NOISE_STD ** 2:.4f}). Gal's τ = (1−p)·l²/(2Nλ) would give τ⁻¹ = "
         f"{1 / reg.tau_gal:.4f} at length-scale l = 1 and weight decay λ = {cfg.weight_decay:g}: it depends on a "
-        f"prior length-scale nobody knows here, so it is only shown. At T = {passes}, the spread in the gap is "
-        f"**{view.ratio():.1f}×** that on the data."
+        f"prior length-scale nobody knows here, so it is only shown. "
+        + (f"At T = {passes}, the spread in the gap is **{view.ratio():.1f}×** that on the data." if passes > 1 else
+           "At T = 1 there is one pass and no spread: move the T slider.")
     )
     ui.show_claim_results([claims.get("mc.uncertainty_higher_off_data").result(cl.gap_measurement(reg))])
 

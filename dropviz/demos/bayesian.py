@@ -37,8 +37,9 @@ class RegressionView:
     passes: int
 
     def ratio(self) -> float:
-        """Mean model std inside the gap ÷ mean model std where the training data lie."""
-        return float(self.std_model[in_gap(self.grid)].mean() / self.std_model[on_data(self.grid)].mean())
+        """Mean model std inside the gap ÷ mean model std where the training data lie (NaN at T = 1: no spread)."""
+        on = float(self.std_model[on_data(self.grid)].mean())
+        return float(self.std_model[in_gap(self.grid)].mean()) / on if on > 0 else float("nan")
 
 
 def in_gap(grid: np.ndarray) -> np.ndarray:

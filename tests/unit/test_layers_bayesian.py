@@ -66,6 +66,7 @@ def test_mc_estimator_mean_and_variance():
     np.testing.assert_allclose(v.std_model ** 2, var, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(v.std_total ** 2, var + 0.25, rtol=1e-4)
     assert len(v.lines) == 30 and demo.regression_view(_result(s), 1).std_model.max() == 0
+    assert math.isnan(demo.regression_view(_result(s), 1).ratio()), "one pass: no spread, no ratio (no warning)"
     for bad in (0, tb.T_MAX + 1, 2.5, True):
         with pytest.raises(ValueError, match="T has to be"):
             demo.regression_view(_result(s), bad)
