@@ -24,12 +24,13 @@ from dropviz.figures import palette as c
 Family = Literal["dense", "conv", "recurrent", "bayesian"]
 FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
 FAMILY_TITLES: dict[str, str] = {"dense": "Dense layers", "conv": "Convolutional layers",
-                                 "recurrent": "Recurrent layers", "bayesian": "Bayesian and pruning",
-                                 "training": "Training lab"}  # the last is a page section, not a method family
+                                 "recurrent": "Recurrent layers", "training": "Training lab",  # a section, not a family
+                                 "bayesian": "Beyond regularization"}
 ALIASES = {"recurrent": "semeniuta"}  # old ids still found in shared links -> today's id
 
 # The input every layer factory is built for, per family (the contract test and the gallery use these).
-PROBE_SHAPE: dict[Family, tuple[int, ...]] = {"dense": (64, 32), "conv": (4, 3, 16, 16), "recurrent": (12, 8, 6)}
+PROBE_SHAPE: dict[Family, tuple[int, ...]] = {"dense": (64, 32), "conv": (4, 3, 16, 16), "recurrent": (12, 8, 6),
+                                              "bayesian": (64, 32)}
 VOCAB = 20  # embedding dropout's probe: token ids 0 … VOCAB-1 in a (T, B) sequence batch
 
 
@@ -299,6 +300,39 @@ def gallery_caption(method_id: str, values: np.ndarray) -> str:
                 "(drawn in the darkest colour).")
     return "This draw dropped nothing."
 
+
+def _mc_layer(p: float, *, generator=None) -> nn.Module:
+    return layers.MCDropout(p, generator=generator)
+
+
+def _sparsevd_layer(p: float, *, generator=None) -> nn.Module:
+    # No p: Sparse VD learns a noise variance α per weight; the layer's random factor is the local
+    # reparameterisation's ε, one N(0, 1) draw per example and output unit.
+    return layers.LinearSVDO(PROBE_SHAPE["bayesian"][1], 16, generator=generator)
+
+
+def _thumb_sparsevd(p: float, seed: int) -> np.ndarray:
+    # Variational dropout's multiplicative noise N(1, α) with α = p/(1−p) (Gaussian dropout's, which Sparse VD
+    # learns per weight instead of fixing).
+    x = data.gallery_input(seed)
+    return (x * masks.gaussian_mask(x.shape, p, generator=masks.make_generator(seed))).numpy()
+
+
+_MOLCHANOV = Paper(
+    "D. Molchanov, A. Ashukha, D. Vetrov",
+    2017,
+    "Variational Dropout Sparsifies Deep Neural Networks",
+    "ICML 2017, PMLR 70:2498-2507",
+    "https://arxiv.org/abs/1701.05369",
+)
+
+_GAL_MC = Paper(
+    "Y. Gal, Z. Ghahramani",
+    2016,
+    "Dropout as a Bayesian Approximation: Representing Model Uncertainty in Deep Learning",
+    "ICML 2016, PMLR 48:1050-1059",
+    "https://arxiv.org/abs/1506.02142",
+)
 
 _GAL = Paper(
     "Y. Gal, Z. Ghahramani",
@@ -630,6 +664,36 @@ METHODS: tuple[Method, ...] = (
         thumbnail=_thumb_embedding,
         label="embedding", colour=c.SKY, mask=masks.embedding_mask, layer=_embedding_layer, drop_rate=_p,
         identity_at_test=False,
+    ),
+    Method(
+        id="mc",
+        name="Monte Carlo dropout",
+        family="bayesian",
+        paper=_GAL_MC,
+        summary="Keep dropout on at test time: the spread of T stochastic passes estimates the model's uncertainty.",
+        masks="activations (units), exactly as standard dropout, in training and at test time",
+        shared_axes="none: one draw per unit per example, fresh for every one of the T passes",
+        test_time="T passes with dropout on (BatchNorm in eval); predict their mean, report their spread",
+        p_in_paper="Gal's p is the KEEP probability of the Bernoulli variables (1 - our p)",
+        page="pages/50_mc-dropout.py",
+        thumbnail=_thumb_standard,
+        label="MC dropout", colour=c.PURPLE, mask=masks.bernoulli_mask, layer=_mc_layer, drop_rate=_p,
+        identity_at_test=False,
+    ),
+    Method(
+        id="sparsevd",
+        name="Sparse variational dropout",
+        family="bayesian",
+        paper=_MOLCHANOV,
+        summary="Learn a Gaussian dropout rate α per weight; weights whose log α > 3 are pure noise and are pruned.",
+        masks="weights, by N(1, α_ij) noise (trained with the local reparameterisation: one draw per pre-activation)",
+        shared_axes="none: every weight has its own learned α",
+        test_time="deterministic: θ with every weight whose log α > 3 set to 0",
+        p_in_paper="no p: α_ij is learned; α/(1+α) is the equivalent Bernoulli drop rate (log α = 3: 0.95)",
+        page="pages/51_sparse-vd.py",
+        thumbnail=_thumb_sparsevd,
+        label="Sparse VD", colour=c.VERMILION, mask=masks.gaussian_mask, layer=_sparsevd_layer, drop_rate=None,
+        identity_at_test=False, has_p=False,
     ),
 )
 

@@ -26,6 +26,9 @@ GALLERY_INPUT = {
     "three is black. Max-pooling dropout shows its pooled output (half the size).",
     "recurrent": "Recurrent thumbnails are units × time steps of one sequence (embedding dropout: sequences × "
     "tokens), so a mask reused over time shows as a stripe.",
+    "bayesian": "Monte Carlo dropout draws the standard mask at test time too (this is one of its T passes); the "
+    "Sparse VD thumbnail is variational dropout's multiplicative N(1, α) noise at α = p/(1−p), which Sparse VD "
+    "learns per weight instead of fixing.",
 }
 p = ui.p_slider("Drop probability p for the gallery")
 seed = ui.seed()

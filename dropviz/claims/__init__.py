@@ -6,7 +6,7 @@ and exits non-zero if any fails. Each family registers its claims in its own mod
 
 from __future__ import annotations
 
-from dropviz.claims import backprop, conv, dense, frameworks, minibatch, placement, recurrent, training  # noqa: F401  (register each family's claims)
+from dropviz.claims import backprop, bayesian, conv, dense, frameworks, minibatch, placement, recurrent, training  # noqa: F401  (register each family's claims)
 from dropviz.claims.core import CLAIMS, Claim, ClaimResult, Measurement
 
 

@@ -7,6 +7,7 @@ layer takes an optional ``generator`` and keeps its last mask in ``last_mask``. 
 """
 
 from dropviz.layers._base import MaskLayer
+from dropviz.layers.bayesian import LinearSVDO, MCDropout, WeightNormLinear
 from dropviz.layers.conv import (
     Applied,
     Cutout,
@@ -58,8 +59,8 @@ from dropviz.layers.recurrent import (
 
 __all__ = [
     "Applied", "BatchDropout", "Cutout", "DropBlock2d", "DropConnectLinear", "Dropout", "DropoutLSTM",
-    "EmbeddingDropout",
-    "GaussianDropout", "LSTMOutput", "MaskLayer", "MaskedLSTM", "MaxDrop2d", "MaxPoolDropout2d", "Settings",
+    "EmbeddingDropout", "GaussianDropout", "LSTMOutput", "LinearSVDO", "MCDropout", "WeightNormLinear",
+    "MaskLayer", "MaskedLSTM", "MaxDrop2d", "MaxPoolDropout2d", "Settings",
     "SpatialDropout2d", "StandoutLinear", "apply_cutout", "apply_dropblock", "apply_maxdrop",
     "apply_maxpool", "apply_pixel", "apply_spatial", "batch_dropout", "cutout", "drop_block2d", "dropconnect_forward",
     "dropconnect_gaussian_inference", "dropconnect_linear", "dropconnect_moments", "dropout", "embedding_dropout",

@@ -62,6 +62,13 @@ PAGES: tuple[PageSpec, ...] = (
              ("placement.bn_variance_shift",)),
     PageSpec("pages/44_frameworks.py", "What your framework's dropout does", ":material/code:", "frameworks",
              "training", ("frameworks.torch_lstm_dropout_not_variational",)),
+    PageSpec("pages/50_mc-dropout.py", "Monte Carlo dropout", ":material/blur_on:", "mc-dropout", "bayesian",
+             ("mc.uncertainty_higher_off_data", "mc.ood_entropy_higher", "mc.better_calibrated")),
+    PageSpec("pages/51_sparse-vd.py", "Compression by variational dropout", ":material/compress:", "sparse-vd",
+             "bayesian", ("sparsevd.prunes_most_weights", "sparsevd.kl_approximation")),
+    PageSpec("pages/52_weight-norm.py", "Weight normalization", ":material/straighten:", "weight-norm", "bayesian",
+             ("weightnorm.grad_v_orthogonal", "weightnorm.matches_torch_parametrization",
+              "weightnorm.faster_convergence")),
 )
 
 

@@ -20,9 +20,11 @@ def clean_caches():
     """Patched math must not meet results memoised before the patch (or leak them after it)."""
     from dropviz.demos import conv as conv_demo
     from dropviz.demos import dense as dense_demo
+    from dropviz.train import bayesian as bayesian_train
 
     def clear():
         dense_demo.clear_caches()
+        bayesian_train.clear_caches()  # trainings shared by the claims of a run
         for fn in vars(conv_demo).values():
             if hasattr(fn, "cache_clear"):
                 fn.cache_clear()
