@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH_FLOOR_ENV = "DROPVIZ_BENCH_FLOOR"  # "1": the app's navigation also lists the floor page (dropviz.ui.nav)
 FLOOR = "bench-floor"  # the floor page's URL path
+HOME = "home"  # the default page's url_path: opened by the app's root URL
 TRAINING_PAGE = "rnn-memory"  # its Train button starts a training on the server's queue (the +training rows)
 DEFAULT_SESSIONS = (1, 10, 30)
 DEFAULT_MOVES = 5
@@ -103,7 +104,8 @@ class Session:
         from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
         from streamlit.proto.WidgetStates_pb2 import WidgetStates
 
-        cs = ClientState(query_string=self.query, page_name=self.page if first else "",
+        name = "" if self.page == HOME else self.page  # the default page is asked for by the app's root URL
+        cs = ClientState(query_string=self.query, page_name=name if first else "",
                          page_script_hash="" if first else self.page_hash,
                          widget_states=WidgetStates(widgets=list(states.values())),
                          cached_message_hashes=sorted(self.cached),
@@ -355,16 +357,14 @@ async def drive(base: str, page: str, n: int, moves: int, *, timeout: float, thi
                 return
             loads.append(r.seconds)
             w = s.slider()
-            if w is None:
-                whys.append("no slider")
-                return
-            for v in slider_values(w, i, moves):
+            # A page without a slider (home) gets plain reruns: what any widget there would cost at least.
+            for v in slider_values(w, i, moves) if w is not None else [None] * moves:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     whys.append("time bound")
                     return
                 await asyncio.sleep(think)
-                r = await s.run({w.id: slider_state(w, v)}, min(timeout, left))
+                r = await s.run({w.id: slider_state(w, v)} if w is not None else {}, min(timeout, left))
                 if not r.ok:
                     whys.append(r.why)
                     return
