@@ -24,7 +24,7 @@ p, steps, hidden = ui.controls(
 )
 
 st.subheader(f"{ui.number_word(len(methods.schedules()), capital=True)} schedules, one sequence: stripes or noise")
-ui.plot(ui.figure(figs.overview_figure, rnn_demo.mask_movies, p=p, seed=seed, steps=steps, hidden=hidden,
+ui.plot(ui.figure(figs.overview_figure, rnn_demo.mask_overview, p=p, seed=seed, steps=steps, hidden=hidden,
                   device=device), key="overview")
 st.caption("Each panel is the main mask of one method for one sequence: rows are units, columns time steps. "
            "Dark cells are kept (value 1/(1−p), inverted scaling), grey cells dropped.")
