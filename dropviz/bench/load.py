@@ -39,6 +39,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BENCH_FLOOR_ENV = "DROPVIZ_BENCH_FLOOR"  # "1": the app's navigation also lists the floor page (dropviz.ui.nav)
 FLOOR = "bench-floor"  # the floor page's URL path
 HOME = "home"  # the default page's url_path: opened by the app's root URL
+PREWARM_ENV = "DROPVIZ_PREWARM"  # dropviz.ui.prewarm: "0" turns the server's warm-up of every p step off
+PREWARM_DONE = "DropViz prewarm done"  # the line it logs when every page and step is warm
 TRAINING_PAGE = "rnn-memory"  # its Train button starts a training on the server's queue (the +training rows)
 DEFAULT_SESSIONS = (1, 10, 30)
 DEFAULT_MOVES = 5
@@ -206,6 +208,17 @@ def slider_values(w: Widget, session: int, moves: int) -> list[float]:
     return out
 
 
+def slider_steps(w: Widget) -> list[float]:
+    """Every value of the slider's grid, nearest its default first (the order the server's prewarm uses)."""
+    s = w.proto
+    if s.step <= 0:
+        return []
+    n = int(round((s.max - s.min) / s.step)) + 1
+    default = s.default[0] if len(s.default) else s.min
+    values = [round(s.min + i * s.step, 10) for i in range(n)]
+    return sorted(values, key=lambda v: (abs(v - default), v))
+
+
 # -- the server ----------------------------------------------------------------------------------------
 
 
@@ -218,10 +231,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 class Server:
     """``streamlit run app.py`` on loopback, headless, with the floor page; its log goes to a temporary file."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, prewarm: bool = True):
         self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="dropviz-load-", suffix=".log", delete=False)
-        env = {**os.environ, BENCH_FLOOR_ENV: "1", "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, BENCH_FLOOR_ENV: "1", PREWARM_ENV: "1" if prewarm else "0", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", os.path.join(ROOT, "app.py"), "--server.headless=true",
              f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
@@ -242,6 +255,18 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s: {self.tail()}")
+
+    def wait_prewarm(self, timeout: float) -> str:
+        """Wait for the server's prewarm (dropviz.ui.prewarm) to log that it is done; return that line."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.tail(20_000).splitlines():
+                if PREWARM_DONE in line:
+                    return line[line.index(PREWARM_DONE):]
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.tail()}")
+            time.sleep(1.0)
+        return f"prewarm not done after {timeout:.0f} s: measuring anyway"
 
     def tail(self, n: int = 2000) -> str:
         with open(self.log.name, errors="replace") as f:
@@ -476,6 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid", type=int, help="with --url: the server process whose RSS to report")
     parser.add_argument("--training", action="store_true",
                         help="also measure each page while a training runs on the server's queue")
+    parser.add_argument("--no-prewarm", action="store_true",
+                        help=f"start the server with {PREWARM_ENV}=0 (cold caches: every new p is computed live)")
+    parser.add_argument("--prewarm-timeout", type=float, default=900.0,
+                        help="how long to wait for the server's prewarm before measuring (s)")
     parser.add_argument("--growth", type=int, default=0, metavar="R",
                         help="then R reruns of the first page in one session: RSS growth")
     args = parser.parse_args(argv)
@@ -488,11 +517,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         base, pid = args.url.rstrip("/"), args.pid
     else:
-        server = Server(args.port)
+        server = Server(args.port, prewarm=not args.no_prewarm)
         base, pid = server.url, server.proc.pid
     try:
         if server is not None:
             server.wait_healthy()
+            if not args.no_prewarm:
+                t0 = time.monotonic()
+                done = server.wait_prewarm(args.prewarm_timeout)
+                print(f"# {done} (waited {time.monotonic() - t0:.0f} s)", flush=True)
         asyncio.run(benchmark(base, pages, sessions, args.moves, timeout=args.timeout, think=args.think, pid=pid,
                               training=args.training, out=lambda s: print(s, flush=True)))
         if args.growth:

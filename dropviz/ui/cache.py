@@ -19,7 +19,9 @@ from dropviz.data.images import WorkingImage
 # Bounded in bytes through the entry count: the largest result (the images page's animation, about 4 MB pickled)
 # times MAX_ENTRIES per function stays near 130 MB; a class uses a few slider steps, not every one.
 MAX_ENTRIES = 32
-MAX_FIGURES = 48  # figures kept across sessions (the largest, the images animation, about 3 MB in memory)
+MAX_FIGURES = 256  # figures kept across sessions: every p step of every page's default view (ui.prewarm), a few
+# hundred kB each (the largest, the images animation, about 3 MB)
+MAX_CLAIMS = 1024  # claim results kept (a few hundred bytes each): every claim at every p step
 _HASH = {WorkingImage: lambda im: im.digest}
 _cache = st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False, hash_funcs=_HASH)
 _PRIVATE = "_dropviz_private_results"  # session_state key of the per-session cache
@@ -108,6 +110,7 @@ def _run_claim(claim_id: str, params: tuple[tuple[str, Any], ...]) -> claims.Cla
     return claims.run(claim_id, quick=PAGE_CLAIMS_QUICK, **dict(params))
 
 
-_claim = _cache(_run_claim)  # public parameters: one measurement shared by every session
+# public parameters: one measurement shared by every session
+_claim = st.cache_data(max_entries=MAX_CLAIMS, show_spinner=False, hash_funcs=_HASH)(_run_claim)
 
 

@@ -57,7 +57,7 @@ def test_unknown_page_is_refused(capsys):
 def test_smoke_one_session_one_page_one_move(capsys):
     """Starts streamlit on a free loopback port, one session on the Gaussian page, one slider move."""
     assert bench_main(["load", "--pages", "gaussian", "--sessions", "1", "--moves", "1", "--think", "0",
-                       "--timeout", "60"]) == 0
+                       "--timeout", "60", "--no-prewarm"]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("load ")]
     assert [LINE.match(ln)["page"] for ln in lines] == ["bench-floor", "gaussian"], lines
     assert all(LINE.match(ln)["errors"] == "0" for ln in lines), lines
