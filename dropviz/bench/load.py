@@ -486,6 +486,15 @@ async def growth(base: str, page: str, reruns: int, *, timeout: float, pid: int 
     return grown
 
 
+async def touch(base: str, timeout: float) -> Run:
+    """Open the floor page once and leave (starts a server's first run, and with it its prewarm)."""
+    s = Session(base, FLOOR)
+    try:
+        return await s.open(timeout)
+    finally:
+        await s.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dropviz.bench load", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -522,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if server is not None:
             server.wait_healthy()
-            if not args.no_prewarm:
+            if not args.no_prewarm:  # the prewarm starts with the app's first run: open one page to start it
+                asyncio.run(touch(base, args.timeout))
                 t0 = time.monotonic()
                 done = server.wait_prewarm(args.prewarm_timeout)
                 print(f"# {done} (waited {time.monotonic() - t0:.0f} s)", flush=True)

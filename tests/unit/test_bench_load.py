@@ -61,3 +61,16 @@ def test_smoke_one_session_one_page_one_move(capsys):
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("load ")]
     assert [LINE.match(ln)["page"] for ln in lines] == ["bench-floor", "gaussian"], lines
     assert all(LINE.match(ln)["errors"] == "0" for ln in lines), lines
+
+
+def test_slider_steps_cover_the_grid_nearest_the_default_first():
+    proto = SimpleNamespace(min=0.0, max=1.0, step=0.05, default=[0.3])
+    steps = load.slider_steps(load.Widget("id-p", "slider", "p", "p", proto))
+    assert len(steps) == 21 and sorted(steps) == [round(i * 0.05, 10) for i in range(21)]
+    assert steps[0] == 0.3 and set(steps[1:3]) == {0.25, 0.35}
+
+
+def test_prewarm_never_starts_outside_a_real_server():
+    from dropviz.ui import prewarm
+
+    assert prewarm.start() is None  # bare python (and AppTest, whose Runtime is a mock): no server to warm
