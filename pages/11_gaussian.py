@@ -21,7 +21,7 @@ p, rows, cols = ui.controls(
     widths=[2, 1, 1],
 )
 
-args = dict(p=p, seed=seed, batch=rows, units=cols, device=device)
+args = dict(p=p, seed=seed, batch=rows, units=cols, n=dense_demo.QUICK_DRAWS, device=device)  # the claims' n
 mp = ui.compute(dense_demo.mask_pair, **args)
 st.subheader("The two masks, same shape, same p, same seed")
 ui.plot(ui.figure(figs.mask_pair_figure, dense_demo.mask_pair, **args), key="masks")

@@ -144,9 +144,13 @@ class MaskPair:
     theory_negative: float = 0.0  # P(N(1, σ²) < 0) = Φ(−1/σ) for 0 < p < 1 (at p = 1 the layer is dropped: 0)
 
 
+FULL_DRAWS = 2_000_000  # draws of each mask for the Gaussian claims (python -m dropviz.claims)
+QUICK_DRAWS = 100_000  # ... at their quick size: what the page shows, so its table and its claims agree
+
+
 @lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def mask_pair(
-    p: float, seed: int, batch: int = 8, units: int = 16, n: int = 2_000_000, device: str = "cpu"
+    p: float, seed: int, batch: int = 8, units: int = 16, n: int = FULL_DRAWS, device: str = "cpu"
 ) -> MaskPair:
     p = check_p(p)
     g = make_generator(seed, device)
