@@ -364,7 +364,7 @@ class PageLoad:
 
 
 async def drive(base: str, page: str, n: int, moves: int, *, timeout: float, think: float,
-                pid: int | None, query: str = "") -> PageLoad:
+                pid: int | None, query: str = "", offset: int = 0) -> PageLoad:
     """N sessions open ``page`` together, then each moves its slider ``moves`` times (``think`` s apart).
     Every wait is bounded by ``timeout`` (the whole page×N block is bounded by about 2×timeout)."""
     loads: list[float] = []
@@ -383,7 +383,7 @@ async def drive(base: str, page: str, n: int, moves: int, *, timeout: float, thi
             loads.append(r.seconds)
             w = s.slider()
             # A page without a slider (home) gets plain reruns: what any widget there would cost at least.
-            for v in slider_values(w, i, moves) if w is not None else [None] * moves:
+            for v in slider_values(w, i + offset, moves) if w is not None else [None] * moves:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     whys.append("time bound")
@@ -450,7 +450,8 @@ async def benchmark(base: str, pages: list[str], sessions: list[int], moves: int
                         out(f"load {page}+training N={n} not measured: the training did not start ({why})")
                         await trainer.session.close()
                         continue
-                r = await drive(base, page, n, moves, timeout=timeout, think=think, pid=pid)
+                # the busy pass moves to other values than the idle one (else it would only meet the cache)
+                r = await drive(base, page, n, moves, timeout=timeout, think=think, pid=pid, offset=1000 * busy)
                 if busy:
                     await trainer.stop()
                     r = PageLoad(f"{page}+training", *(getattr(r, f) for f in
