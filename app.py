@@ -14,5 +14,6 @@ st.set_page_config(
 page = ui.navigation()
 ui.print_styles()
 ui.sidebar()
+ui.prewarm.start()  # once per server: every page's p steps computed in the background
 ui.page_not_found(page)
 page.run()

@@ -29,9 +29,8 @@ def network_panel() -> None:
         lambda: ui.bound_slider("Training iterations to animate", 5, 40, 12, 1, key="iters"),
         lambda: ui.bound_slider("Units per hidden layer", 3, 10, 7, 1, key="hidden"),
     )
-    anim = ui.compute(dense_demo.network_masks, layer_sizes=(5, hidden, hidden, 3), p_input=p_in, p_hidden=p,
-                      n_frames=iters, seed=seed, device=device)
-    ui.plot(figs.network_figure(anim), key="network")
+    ui.plot(ui.figure(figs.network_figure, dense_demo.network_masks, layer_sizes=(5, hidden, hidden, 3), p_input=p_in,
+                      p_hidden=p, n_frames=iters, seed=seed, device=device), key="network")
     st.caption("Press ▶ Play, or drag the iteration slider. Open circles with a cross are dropped units; "
                "their connections fall back to light grey.")
 
@@ -39,8 +38,7 @@ def network_panel() -> None:
 network_panel()
 
 st.subheader("2 · Train vs test: classic and inverted dropout")
-tt = ui.compute(dense_demo.train_test, p=p, seed=seed, device=device)
-ui.plot(figs.train_test_figure(tt), key="train_test")
+ui.plot(ui.figure(figs.train_test_figure, dense_demo.train_test, p=p, seed=seed, device=device), key="train_test")
 st.caption("Both panels share one y-scale. At large p an inverted training pass holds a/(1−p), far above the "
            "rest: such a bar is cut at the top and labelled with its value (↑).")
 st.markdown(
@@ -52,7 +50,7 @@ st.markdown(
 
 st.subheader("3 · One unit's output over many masks")
 uo = ui.compute(dense_demo.unit_output, p=p, seed=seed, device=device)
-ui.plot(figs.unit_output_figure(uo), key="unit_output")
+ui.plot(ui.figure(figs.unit_output_figure, dense_demo.unit_output, p=p, seed=seed, device=device), key="unit_output")
 m1, m2, m3 = st.columns(3)
 m1.metric("No-dropout value w·a", f"{uo.no_dropout:.3f}")
 m2.metric("Mean over masks", f"{uo.mean:.3f}", f"{uo.mean - uo.no_dropout:+.3f} from no dropout",

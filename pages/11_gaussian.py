@@ -21,9 +21,10 @@ p, rows, cols = ui.controls(
     widths=[2, 1, 1],
 )
 
-mp = ui.compute(dense_demo.mask_pair, p=p, seed=seed, batch=rows, units=cols, device=device)
+args = dict(p=p, seed=seed, batch=rows, units=cols, n=dense_demo.QUICK_DRAWS, device=device)  # the claims' n
+mp = ui.compute(dense_demo.mask_pair, **args)
 st.subheader("The two masks, same shape, same p, same seed")
-ui.plot(figs.mask_pair_figure(mp), key="masks")
+ui.plot(ui.figure(figs.mask_pair_figure, dense_demo.mask_pair, **args), key="masks")
 if mp.gaussian_negative > 0:
     st.info(f"**Gaussian dropout can flip a value's sign.** At p = {p:g} the mask has standard deviation "
             f"{masks.gaussian_std(p):.3g}, so {mp.gaussian_negative:.1%} of its {mp.n:,} draws are below 0 "
@@ -34,7 +35,7 @@ if mp.gaussian_negative > 0:
 st.subheader("Distribution of mask values")
 left, right = st.columns([3, 2])
 with left:
-    ui.plot(figs.mask_histogram_figure(mp), key="hist")
+    ui.plot(ui.figure(figs.mask_histogram_figure, dense_demo.mask_pair, **args), key="hist")
 with right:
     theory_std = masks.gaussian_std(p)
     st.table(

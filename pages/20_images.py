@@ -67,10 +67,10 @@ def animation_panel() -> None:
         what = st.selectbox("Animate", names, key=ui.page_key("animate"))
     with a2:
         frames = ui.bound_slider("Iterations", 2, 16, 6, 1, key="frames")
-    anim = ui.compute(conv_demo.animation, image=img, p=p, seed=seed, settings=settings, target=names.index(what) - 1,
-                      n_frames=frames, device=device)
     original = img.pixels if what == names[0] else demo.maps[names.index(what) - 1]
-    ui.plot(figs.animation_figure(anim, original), key="animation")
+    ui.plot(ui.figure(figs.animation_figure, conv_demo.animation, original, image=img, p=p, seed=seed,
+                      settings=settings, target=names.index(what) - 1, n_frames=frames, device=device),
+            key="animation")
     st.caption("Press ▶ Play or drag the iteration slider. Max-pooling dropout is left out: its output is smaller.")
 
 

@@ -24,8 +24,8 @@ p, steps, hidden = ui.controls(
 )
 
 st.subheader(f"{ui.number_word(len(methods.schedules()), capital=True)} schedules, one sequence: stripes or noise")
-movies = ui.compute(rnn_demo.mask_movies, p=p, seed=seed, steps=steps, hidden=hidden, device=device)
-ui.plot(figs.overview_figure(movies), key="overview")
+ui.plot(ui.figure(figs.overview_figure, rnn_demo.mask_overview, p=p, seed=seed, steps=steps, hidden=hidden,
+                  device=device), key="overview")
 st.caption("Each panel is the main mask of one method for one sequence: rows are units, columns time steps. "
            "Dark cells are kept (value 1/(1−p), inverted scaling), grey cells dropped.")
 
@@ -43,9 +43,9 @@ def movie_panel() -> None:
     m = methods.get(method)
     st.markdown(f"**{m.name}** — {m.summary}  \n:small[:gray[Masks: {m.masks}. Shared: {m.shared_axes}. "
                 f"[{m.paper.cite()}]({m.paper.url})]]")
-    movie = ui.compute(rnn_demo.mask_movie, method=method, p=p, seed=seed, steps=steps, hidden=hidden, tied=tied,
-                       device=device)
-    ui.plot(figs.movie_figure(movie), key="movie")
+    args = dict(method=method, p=p, seed=seed, steps=steps, hidden=hidden, tied=tied, device=device)
+    movie = ui.compute(rnn_demo.mask_movie, **args)
+    ui.plot(ui.figure(figs.movie_figure, rnn_demo.mask_movie, **args), key="movie")
     a, b, c, d = st.columns(4)
     similarity = ("Cosine similarity of the masked run's whole cell state at the last step with the CLEAN run's state "
                   "at t = 0 (what the symbol wrote without dropout), from −1 to 1: 1 = the stored pattern is intact, "
@@ -80,8 +80,7 @@ def embedding_panel() -> None:
     m = methods.get("embedding")
     st.subheader(f"{m.name}: drop word types, not word occurrences")
     st.markdown(f"{m.summary} Gal & Ghahramani mask rows of the embedding matrix once per sequence.")
-    demo = ui.compute(rnn_demo.embedding_demo, p=p, seed=seed, device=device)
-    ui.plot(figs.embedding_figure(demo), key="embedding")
+    ui.plot(ui.figure(figs.embedding_figure, rnn_demo.embedding_demo, p=p, seed=seed, device=device), key="embedding")
     st.caption("Blue: kept, grey: dropped. Within a row the same word is dropped at every occurrence; "
                "another sequence draws its own mask.")
 

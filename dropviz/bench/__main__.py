@@ -1,4 +1,7 @@
-"""``python -m dropviz.bench [--device D] [--repeats N] [--quick] [ID ...]``: one line per benchmark."""
+"""``python -m dropviz.bench [--device D] [--repeats N] [--quick] [ID ...]``: one line per benchmark.
+
+``python -m dropviz.bench load [...]``: the load benchmark (many sessions on every page of a running app;
+minutes, so never part of the default run): see :mod:`dropviz.bench.load`."""
 
 from __future__ import annotations
 
@@ -10,6 +13,11 @@ from dropviz.device import available_devices, default_device
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:
+        from dropviz.bench import load
+
+        return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m dropviz.bench", description=__doc__)
     parser.add_argument("ids", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
     parser.add_argument("--device", default=default_device(), choices=available_devices())

@@ -145,7 +145,7 @@ def _gauss_std(p: float) -> float:
 def gaussian_mean_one(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 the Gaussian variance is infinite; DropViz drops the layer (zeros)")
-    mp = dense_demo.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
+    mp = dense_demo.mask_pair(p, seed, n=dense_demo.QUICK_DRAWS if quick else dense_demo.FULL_DRAWS, device=device)
     tol = Z * _gauss_std(p) / math.sqrt(mp.n)
     return Measurement(
         abs(mp.gaussian_mean - 1) <= tol + 1e-12,
@@ -167,7 +167,7 @@ def gaussian_mean_one(*, quick: bool = False, p: float = P, seed: int = 0, devic
 def gaussian_std_matches(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 sqrt(p/(1−p)) is infinite; DropViz drops the layer (zeros)")
-    mp = dense_demo.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
+    mp = dense_demo.mask_pair(p, seed, n=dense_demo.QUICK_DRAWS if quick else dense_demo.FULL_DRAWS, device=device)
     s, sigma = math.sqrt(mp.gaussian_var), _gauss_std(p)
     tol = Z * sigma / math.sqrt(2 * (mp.n - 1))  # standard error of a normal sample's std
     wrong = p * (1 - p)
@@ -187,7 +187,7 @@ def gaussian_std_matches(*, quick: bool = False, p: float = P, seed: int = 0, de
 def bernoulli_variance(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
         return not_applicable("at p = 1 the inverted mask is undefined (1/(1−p) is infinite)")
-    mp = dense_demo.mask_pair(p, seed, n=100_000 if quick else 2_000_000, device=device)
+    mp = dense_demo.mask_pair(p, seed, n=dense_demo.QUICK_DRAWS if quick else dense_demo.FULL_DRAWS, device=device)
     q = 1 - p
     theory = p / q
     mu4 = q * (p / q) ** 4 + p  # E[(m − 1)^4] for m ∈ {0, 1/q}

@@ -144,9 +144,13 @@ class MaskPair:
     theory_negative: float = 0.0  # P(N(1, σ²) < 0) = Φ(−1/σ) for 0 < p < 1 (at p = 1 the layer is dropped: 0)
 
 
+FULL_DRAWS = 2_000_000  # draws of each mask for the Gaussian claims (python -m dropviz.claims)
+QUICK_DRAWS = 100_000  # ... at their quick size: what the page shows, so its table and its claims agree
+
+
 @lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def mask_pair(
-    p: float, seed: int, batch: int = 8, units: int = 16, n: int = 2_000_000, device: str = "cpu"
+    p: float, seed: int, batch: int = 8, units: int = 16, n: int = FULL_DRAWS, device: str = "cpu"
 ) -> MaskPair:
     p = check_p(p)
     g = make_generator(seed, device)
@@ -198,6 +202,28 @@ class DropConnectDemo:
     n_gauss: int
 
 
+@lru_cache(maxsize=16)  # the Monte Carlo is most of the work; a page asks for it with several n_gauss
+def _dropconnect_draws(p: float, seed: int, in_features: int, out_features: int, n_show: int, n_mc: int,
+                       device: str) -> tuple:
+    """The layer, the shown masks and the Monte Carlo reference of :func:`dropconnect_demo`, with the state its
+    generator is left in (so the Gaussian samples drawn after it are the same whether this was cached or not)."""
+    w, b = (t.to(device) for t in data.dense_layer(seed, in_features, out_features))
+    v = data.dense_activations(seed + 1, batch=1, units=in_features)[0].to(device)
+    g = make_generator(seed, device)
+    shown = masks.dropconnect_mask(n_show, out_features, in_features, p, generator=g, device=device)
+    rows = masks.bernoulli_mask((n_show, out_features, 1), p, generator=g, device=device)
+    # MC reference: the expectation the test-time rule should reproduce, in chunks to bound memory.
+    total, done = torch.zeros(out_features, dtype=torch.float64), 0  # accumulated on the CPU in float64
+    chunk = max(1, min(n_mc, 2_000_000 // (in_features * out_features)))
+    while done < n_mc:
+        n = min(chunk, n_mc - done)
+        m = masks.dropconnect_mask(n, out_features, in_features, p, generator=g, device=device)
+        u = layers.dropconnect_forward(v.expand(n, -1), w, b, m)
+        total += F.relu(u).sum(0).cpu().double()
+        done += n
+    return w, b, v, shown, rows, total / n_mc, g.get_state()
+
+
 @lru_cache(maxsize=16)  # pure: pages and the claims they show share one computation
 def dropconnect_demo(
     p: float,
@@ -215,21 +241,9 @@ def dropconnect_demo(
     all, which bounds the work any slider setting can ask for (``n_mc`` in the result says how many)."""
     p = check_p(p)
     n_mc = max(1, min(n_mc, MC_BUDGET // (out_features * (in_features + 1))))
-    w, b = (t.to(device) for t in data.dense_layer(seed, in_features, out_features))
-    v = data.dense_activations(seed + 1, batch=1, units=in_features)[0].to(device)
+    w, b, v, shown, rows, mc, state = _dropconnect_draws(p, seed, in_features, out_features, n_show, n_mc, device)
     g = make_generator(seed, device)
-    shown = masks.dropconnect_mask(n_show, out_features, in_features, p, generator=g, device=device)
-    rows = masks.bernoulli_mask((n_show, out_features, 1), p, generator=g, device=device)
-    # MC reference: the expectation the test-time rule should reproduce, in chunks to bound memory.
-    total, done = torch.zeros(out_features, dtype=torch.float64), 0  # accumulated on the CPU in float64
-    chunk = max(1, min(n_mc, 2_000_000 // (in_features * out_features)))
-    while done < n_mc:
-        n = min(chunk, n_mc - done)
-        m = masks.dropconnect_mask(n, out_features, in_features, p, generator=g, device=device)
-        u = layers.dropconnect_forward(v.expand(n, -1), w, b, m)
-        total += F.relu(u).sum(0).cpu().double()
-        done += n
-    mc = total / n_mc
+    g.set_state(state)  # where the Monte Carlo left the generator: the Gaussian samples continue from there
     ws = F.relu(F.linear(v, w, b))
     gauss = layers.dropconnect_gaussian_inference(v, w, b, p, F.relu, n_samples=n_gauss, generator=g)
     mc_np, ws_np, ga_np = _np(mc), _np(ws), _np(gauss)
@@ -321,5 +335,5 @@ def standout_demo(
 
 def clear_caches() -> None:
     """Forget the memoised results (tests that patch the math use this so nothing stale is reused)."""
-    for fn in (train_test, mask_pair, dropconnect_demo, standout_demo):
+    for fn in (train_test, mask_pair, _dropconnect_draws, dropconnect_demo, standout_demo):
         fn.cache_clear()

@@ -12,7 +12,7 @@ from torch import Tensor
 from dropviz import methods
 from dropviz._validate import check_p, make_generator, positive_int
 from dropviz.layers.recurrent import lstm_forward
-from dropviz.masks.recurrent import MAX_STEPS, MAX_UNITS, embedding_mask, token_mask
+from dropviz.masks.recurrent import MAX_STEPS, MAX_UNITS, MaskSchedule, embedding_mask, token_mask
 
 # -- the computations behind the "masks through time" page --------------------------------------------
 
@@ -86,10 +86,8 @@ def mask_movie(
 ) -> MaskMovie:
     """Draw ``method``'s schedule for one sequence and run the same seeded LSTM on the same input with and
     without it. Bounded for a shared server: ``steps`` ≤ MAX_STEPS, ``hidden`` ≤ MAX_UNITS."""
-    steps, hidden = positive_int("steps", steps, hi=MAX_STEPS), positive_int("hidden", hidden, hi=MAX_UNITS)
-    input_size = positive_int("input_size", input_size, hi=MAX_UNITS)
-    sched = methods.schedule(method, steps, 1, input_size, hidden, p, tied=tied,
-                     generator=make_generator(seed, device), device=device)
+    sched, drawn = _draw(method, p, seed, steps, hidden, input_size, tied, device)
+    steps, hidden = drawn.steps, positive_int("hidden", hidden, hi=MAX_UNITS)
     w_ih, w_hh, bias = (t.to(device) for t in demo_weights(seed, input_size, hidden))
     x = demo_input(seed, steps, input_size).to(device)
     with torch.no_grad():
@@ -107,19 +105,14 @@ def mask_movie(
     # the cell): what the page asks is whether what was stored stays there.
     score = masked[0].abs() + 1e-6 * clean[0].abs()  # ties (e.g. all-zero writes) broken by the clean run
     track = torch.argsort(score, descending=True)[:k].sort().values
-    wires = sched.wires()
-    shown = []
-    for m in wires.values():
-        m0 = m[:, :, 0] if m.dim() == 4 else m[:, 0]  # (T, 4, n) or (T, n): sequence 0
-        shown.append(_np(m0.reshape(steps, -1).t()))  # (rows, T)
     return MaskMovie(
         method=method,
         p=sched.p,
         tied=tied,
         per_sequence=sched.per_sequence,
-        wires=tuple(wires),
-        masks=tuple(shown),
-        gates=tuple(4 if m.dim() == 4 else 1 for m in wires.values()),
+        wires=drawn.wires,
+        masks=drawn.masks,
+        gates=drawn.gates,
         track=_np(track).astype(int),
         c_clean=_np(clean[:, track].t()),
         c_masked=_np(masked[:, track].t()),
@@ -127,6 +120,40 @@ def mask_movie(
         memory_masked=_np(_cosine_to(masked, clean[0])),
         train_mean_ratio=ratio,
     )
+
+
+@dataclass(frozen=True)
+class ScheduleMasks:
+    """One sequence's masks of one schedule, as the overview draws them (a :class:`MaskMovie` without the runs)."""
+
+    method: str
+    steps: int
+    wires: tuple[str, ...]  # the masked connections, in the schedule's order
+    masks: tuple[np.ndarray, ...]  # per wire (rows, T): the mask of sequence 0 (rows = gates × units)
+    gates: tuple[int, ...]  # per wire: 4 when each gate has its own mask (untied), else 1
+
+
+def _draw(method: str, p: float, seed: int, steps: int, hidden: int, input_size: int, tied: bool,
+          device: str) -> tuple[MaskSchedule, ScheduleMasks]:
+    """``method``'s schedule for one sequence (seeded by ``seed`` alone) and its masks as the pages show them."""
+    steps, hidden = positive_int("steps", steps, hi=MAX_STEPS), positive_int("hidden", hidden, hi=MAX_UNITS)
+    input_size = positive_int("input_size", input_size, hi=MAX_UNITS)
+    sched = methods.schedule(method, steps, 1, input_size, hidden, p, tied=tied,
+                             generator=make_generator(seed, device), device=device)
+    wires = sched.wires()
+    shown = []
+    for m in wires.values():
+        m0 = m[:, :, 0] if m.dim() == 4 else m[:, 0]  # (T, 4, n) or (T, n): sequence 0
+        shown.append(_np(m0.reshape(steps, -1).t()))  # (rows, T)
+    return sched, ScheduleMasks(method, steps, tuple(wires), tuple(shown),
+                                tuple(4 if m.dim() == 4 else 1 for m in wires.values()))
+
+
+def mask_overview(p: float, seed: int, steps: int = 30, hidden: int = 16, tied: bool = True,
+                  device: str = "cpu") -> tuple[ScheduleMasks, ...]:
+    """Every schedule's masks for one sequence: the same draws as :func:`mask_movies` (same seed, same order),
+    without the LSTM runs the overview does not show (those took most of a slider move on the masks page)."""
+    return tuple(_draw(m, p, seed, steps, hidden, 8, tied, device)[1] for m in methods.schedules())
 
 
 def mask_movies(p: float, seed: int, steps: int = 30, hidden: int = 16, tied: bool = True,

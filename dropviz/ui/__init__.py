@@ -3,7 +3,8 @@
 ``upload`` (the cat or the user's own picture), ``training`` (the job queue seen from a page) and ``render``
 (headers, claims panels, charts). Pages use the names re-exported here: ``ui.p_slider(...)``."""
 
-from dropviz.ui.cache import PRIVATE_ENTRIES, compute
+from dropviz.ui import prewarm
+from dropviz.ui.cache import PRIVATE_ENTRIES, compute, figure
 from dropviz.ui.nav import (
     HOME,
     PAGES,
@@ -49,8 +50,8 @@ from dropviz.ui.widgets import (
 __all__ = [
     "HOME", "KEEP_RESULTS", "MAX_QUEUED", "MAX_TRAININGS", "PAGES", "PLOT_CONFIG", "PRIVATE_ENTRIES", "PageSpec",
     "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "choice", "choices", "compute",
-    "controls", "current_page", "device", "flag", "image_source", "in_progress", "method_facts", "method_header",
-    "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key", "page_not_found", "plot",
-    "print_styles", "queue", "requested_path", "sections", "seed", "show_claim_results", "show_claims", "sidebar",
-    "train_job", "trained", "warn_bad_params",
+    "controls", "current_page", "device", "figure", "flag", "image_source", "in_progress", "method_facts",
+    "method_header", "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key",
+    "page_not_found", "plot", "prewarm", "print_styles", "queue", "requested_path", "sections", "seed",
+    "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "warn_bad_params",
 ]

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from dropviz.bench.load import BENCH_FLOOR_ENV
+from dropviz.bench.load import FLOOR as BENCH_FLOOR_URL
 from dropviz.device import available_devices, default_device, describe
 from dropviz.methods import FAMILY_TITLES
 from dropviz.ui.widgets import warn_bad_params
@@ -123,7 +125,28 @@ def navigation():
     nav: dict[str, list] = {"": [page(HOME, default=True)]}
     for section, specs in sections().items():
         nav[section] = [page(s) for s in specs]
+    if os.environ.get(BENCH_FLOOR_ENV) == "1":  # only on a server the load benchmark starts
+        nav["Benchmark"] = [st.Page(bench_floor, title="Benchmark floor", icon=":material/speed:",
+                                    url_path=BENCH_FLOOR_URL)]
     return st.navigation(nav, expanded=True)  # every section listed: 14 pages passed the default fold of 10
+
+
+# -- the load benchmark's floor page --------------------------------------------------------------
+
+
+
+def bench_floor() -> None:
+    """The trivial page ``python -m dropviz.bench load`` compares every page with, in the same run: one slider
+    and one 32×32 Plotly heatmap, through the same app.py, sidebar and chart settings as every page."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from dropviz.ui.render import plot
+
+    st.title("Benchmark floor")
+    v = st.slider("Value", 0.0, 1.0, 0.5, 0.05, key="p")
+    z = np.random.default_rng(0).random((32, 32)) * v  # (32, 32)
+    plot(go.Figure(go.Heatmap(z=z, zmin=0.0, zmax=1.0)), key="floor")
 
 
 # -- global settings: seed and device ---------------------------------------------------------------

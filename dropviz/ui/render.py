@@ -68,14 +68,19 @@ def show_claims(*, only: str | None = None, **params) -> list[claims.ClaimResult
             results.append(cache._session_cached(cache._run_claim, dict(claim_id=cid, params=key)))
         else:
             results.append(cache._claim(cid, key))
-    show_claim_results(results)
+    show_claim_results(results, note=CLAIM_SAMPLES_NOTE if cache.PAGE_CLAIMS_QUICK else None)
     return results
+
+
+CLAIM_SAMPLES_NOTE = ("Measured on this page with each claim's quick sample sizes (the criterion gives n; the "
+                      "tolerance follows from it), so that a slider move stays fast for a whole class; "
+                      "`python -m dropviz.claims` measures the full sizes.")
 
 
 CLAIM_MARK = {"PASS": ":green[✔ holds]", "FAIL": ":red[✘ does not hold]", "N/A": ":gray[– not applicable]"}
 
 
-def show_claim_results(results: list[claims.ClaimResult]) -> None:
+def show_claim_results(results: list[claims.ClaimResult], note: str | None = None) -> None:
     """The claims panel for results measured elsewhere (e.g. on a model this page just trained). Each claim
     leads with its plain statement and the number just measured, named in words; the claim id, the criterion and
     the tolerance (what a practitioner checks) are folded into a details expander."""
@@ -90,6 +95,8 @@ def show_claim_results(results: list[claims.ClaimResult]) -> None:
         with st.expander("Details: claim ids, criteria and tolerances", icon=":material/query_stats:"):
             for r in results:
                 st.markdown(f"`{r.id}` **{r.status}** {r.value:.6g} :small[:gray[({r.criterion})]]")
+            if note:
+                st.caption(note)
 
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
