@@ -30,6 +30,7 @@ class PageSpec:
     url_path: str
     family: str | None = None  # the sidebar section: a family of dropviz.methods (None: top level)
     claims: tuple[str, ...] = ()  # the claim ids this page shows, declared once (ui.show_claims, the tests)
+    trains: bool = False  # its default experiment trains on the first visit (the prewarm leaves it alone)
 
 
 HOME = PageSpec("pages/00_home.py", "Home", ":material/home:", "home")
@@ -53,24 +54,24 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/30_rnn-masks.py", "Masks through time", ":material/animation:", "rnn-masks", "recurrent",
              ("rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm")),
     PageSpec("pages/31_rnn-memory.py", "Does it remember?", ":material/memory:", "rnn-memory", "recurrent",
-             ("rnn.naive_dropout_forgets",)),
+             ("rnn.naive_dropout_forgets",), trains=True),
     PageSpec("pages/40_lab.py", "Training lab", ":material/model_training:", "lab", "training",
-             ("training.dropout_reduces_overfitting",)),
+             ("training.dropout_reduces_overfitting",), trains=True),
     PageSpec("pages/41_backprop.py", "The mask in backprop", ":material/undo:", "backprop", "training",
              ("backprop.same_mask_forward_backward", "backprop.minibatch_update_nonzero")),
     PageSpec("pages/42_per-sample.py", "One mask per sample or per batch", ":material/view_week:", "per-sample",
-             "training", ("minibatch.shared_mask_higher_grad_variance",)),
+             "training", ("minibatch.shared_mask_higher_grad_variance",), trains=True),
     PageSpec("pages/43_placement.py", "Where to put dropout", ":material/place_item:", "placement", "training",
-             ("placement.bn_variance_shift",)),
+             ("placement.bn_variance_shift",), trains=True),
     PageSpec("pages/44_frameworks.py", "What your framework's dropout does", ":material/code:", "frameworks",
              "training", ("frameworks.torch_lstm_dropout_not_variational",)),
     PageSpec("pages/50_mc-dropout.py", "Monte Carlo dropout", ":material/blur_on:", "mc-dropout", "bayesian",
-             ("mc.uncertainty_higher_off_data", "mc.ood_entropy_higher", "mc.better_calibrated")),
+             ("mc.uncertainty_higher_off_data", "mc.ood_entropy_higher", "mc.better_calibrated"), trains=True),
     PageSpec("pages/51_sparse-vd.py", "Compression by variational dropout", ":material/compress:", "sparse-vd",
-             "bayesian", ("sparsevd.prunes_most_weights", "sparsevd.kl_approximation")),
+             "bayesian", ("sparsevd.prunes_most_weights", "sparsevd.kl_approximation"), trains=True),
     PageSpec("pages/52_weight-norm.py", "Weight normalization", ":material/straighten:", "weight-norm", "bayesian",
              ("weightnorm.grad_v_orthogonal", "weightnorm.matches_torch_parametrization",
-              "weightnorm.faster_convergence")),
+              "weightnorm.faster_convergence"), trains=True),
 )
 
 

@@ -24,9 +24,10 @@ import urllib.request
 import streamlit as st
 
 from dropviz.bench.load import PREWARM_DONE, PREWARM_ENV
+from dropviz.ui.nav import PAGES
 
 ENV = PREWARM_ENV
-SKIP = ("rnn-memory", "lab", "placement")  # pages that train on their first visit
+_TRAINS = frozenset(p.url_path for p in PAGES if p.trains)  # their default experiment trains on a visit
 STEP_TIMEOUT_S = 120.0
 DONE = PREWARM_DONE  # the log line the load benchmark waits for
 _LOG = logging.getLogger("dropviz.prewarm")
@@ -88,7 +89,7 @@ async def _warm(base: str) -> tuple[int, int]:
 
     runs = errors = 0
     for page in page_ids():
-        if page in SKIP:
+        if page in _TRAINS:
             continue
         s = Session(base, page)
         try:

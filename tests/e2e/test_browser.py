@@ -65,6 +65,7 @@ def streamlit_server(log_name: str):
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "DROPVIZ_PREWARM": "0"},  # the tests open pages themselves: no background warm-up
         )
         url = f"http://127.0.0.1:{port}"
         try:

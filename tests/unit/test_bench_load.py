@@ -74,3 +74,19 @@ def test_prewarm_never_starts_outside_a_real_server():
     from dropviz.ui import prewarm
 
     assert prewarm.start() is None  # bare python (and AppTest, whose Runtime is a mock): no server to warm
+
+
+def test_the_prewarm_leaves_exactly_the_pages_that_train_on_a_visit_alone():
+    """A page whose default experiment trains on its first visit (``auto=`` or ``trained_or_button``) declares
+    ``trains=True``, so the prewarm does not start every training at server start; no other page is skipped."""
+    import os
+
+    from dropviz.ui import nav, prewarm
+    from tests.conftest import ROOT
+
+    for spec in nav.PAGES:
+        with open(os.path.join(ROOT, spec.path)) as f:
+            source = f.read()
+        trains = "auto=" in source or "trained_or_button" in source
+        assert spec.trains == trains, spec.path
+        assert (spec.url_path in prewarm._TRAINS) == trains
