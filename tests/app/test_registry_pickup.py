@@ -23,9 +23,13 @@ def two_new_methods(monkeypatch):
     records = (*methods.METHODS, conv, rec)
     monkeypatch.setattr(methods, "METHODS", records)
     monkeypatch.setattr(methods, "BY_ID", methods._index(records))
+    from dropviz.ui import cache
+
     st.cache_data.clear()  # results computed for the old registry must not be served
+    cache._figure.clear()  # nor figures drawn for it (shared across sessions, keyed by arguments only)
     yield conv, rec
     st.cache_data.clear()
+    cache._figure.clear()
 
 
 def _texts(at) -> str:
