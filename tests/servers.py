@@ -24,15 +24,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOGS = os.path.join(ROOT, "artifacts", "deploy")
 
 
+def missing(why: str):
+    """Skip with ``why``; a failure under DROPVIZ_REQUIRE_DEPLOY=1 (CI installs what these tests need)."""
+    if os.environ.get("DROPVIZ_REQUIRE_DEPLOY") == "1":
+        pytest.fail(f"deployment tests required (DROPVIZ_REQUIRE_DEPLOY=1) but {why}")
+    pytest.skip(why)
+
+
 def need(binary: str) -> str:
     """The binary's path; else skip (or fail under DROPVIZ_REQUIRE_DEPLOY=1)."""
     path = shutil.which(binary) or next((p for p in (f"/usr/sbin/{binary}", f"/usr/bin/{binary}")
                                          if os.path.isfile(p)), None)
     if path is None:
-        why = f"{binary} is not installed (Debian/Ubuntu: apt-get install -y nginx redis-server)"
-        if os.environ.get("DROPVIZ_REQUIRE_DEPLOY") == "1":
-            pytest.fail(f"deployment tests required (DROPVIZ_REQUIRE_DEPLOY=1) but {why}")
-        pytest.skip(why)
+        missing(f"{binary} is not installed (Debian/Ubuntu: apt-get install -y nginx redis-server)")
     return path
 
 
@@ -41,10 +45,7 @@ def need_python(module: str) -> None:
     try:
         __import__(module)
     except ImportError:
-        why = f"the {module!r} package is not installed (pip install -r requirements.txt)"
-        if os.environ.get("DROPVIZ_REQUIRE_DEPLOY") == "1":
-            pytest.fail(f"deployment tests required (DROPVIZ_REQUIRE_DEPLOY=1) but {why}")
-        pytest.skip(why)
+        missing(f"the {module!r} package is not installed (pip install -r requirements.txt)")
 
 
 def free_port() -> int:
@@ -136,7 +137,7 @@ def _pings(r) -> bool:
 
 def worker(url: str, queue: str, name: str = "worker", env: dict | None = None):
     """``python -m dropviz.worker`` on ``queue`` (a context manager yielding its :class:`Proc`)."""
-    return running(name, [sys.executable, "-m", "dropviz.worker", "--url", url, "--queue", queue],
+    return running(name, [sys.executable, "-m", "dropviz.worker", "--url", url, "--queue", queue, "--no-preload"],
                    {"DROPVIZ_WORKER_LOG": os.environ.get("DROPVIZ_WORKER_LOG", "WARNING"), **(env or {})},
                    stop_s=2.0)  # an idle worker exits in ~0.1 s; RQ sometimes lingers in its own teardown
 
@@ -147,3 +148,14 @@ def http_ok(url: str, timeout: float = 2.0) -> bytes | None:
             return resp.read() if resp.status == 200 else None
     except OSError:
         return None
+
+
+def r_set(url: str, key: str) -> None:
+    """Set a Redis key (opens a test job's gate)."""
+    import redis
+
+    conn = redis.Redis.from_url(url)
+    try:
+        conn.set(key, 1)
+    finally:
+        conn.close()

@@ -35,8 +35,9 @@ def redis_url():
         yield url
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def name():
+    """One queue (and one worker) for the module: each test leaves it empty and idle."""
     return f"t{uuid.uuid4().hex[:8]}"
 
 
@@ -62,7 +63,7 @@ def make_queue(redis_url, name):
         q.shutdown()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def worker(redis_url, name):
     with servers.worker(redis_url, name, name=f"worker-{name}") as proc:
         yield proc
@@ -214,8 +215,9 @@ def test_shutdown_withdraws_only_this_replicas_sessions(make_queue, worker, redi
     wait_for(qb, shared, JobState.CANCELLED)
 
 
-def test_a_killed_worker_fails_its_job_and_the_queue_goes_on(make_queue, redis_url, name, r):
-    q = make_queue(lease_s=1.0)
+def test_a_killed_worker_fails_its_job_and_the_queue_goes_on(redis_url, r):
+    name = f"t{uuid.uuid4().hex[:8]}"  # a queue of its own: this test kills its workers
+    q = RedisQueue.from_url(redis_url, name=name, lease_s=1.5)
     stuck, after = gate(redis_url, "stuck"), gate(redis_url, "after")
     with servers.worker(redis_url, name, name=f"worker-{name}-1") as w:
         q.submit(stuck, task(jobfns.ignores_stops, stuck), owner="s")
@@ -236,3 +238,4 @@ def test_a_killed_worker_fails_its_job_and_the_queue_goes_on(make_queue, redis_u
         assert again.state in (JobState.QUEUED, JobState.RUNNING)
         open_gate(r, stuck)
         wait_for(q, stuck, JobState.DONE)
+    q.shutdown()
