@@ -67,7 +67,8 @@ def browser():
 def upstream(topo, cookie: str) -> str:
     from deploy import topology
 
-    status, headers, body = topology.http_get(f"{topo.url}/_stcore/health", headers={"Cookie": f"dropviz_node={cookie}"})
+    status, headers, body = topology.http_get(f"{topo.url}/_stcore/health",
+                                              headers={"Cookie": f"dropviz_node={cookie}"})
     assert (status, body) == (200, b"ok")
     return headers["X-DropViz-Upstream"]
 
