@@ -239,3 +239,25 @@ def test_a_killed_worker_fails_its_job_and_the_queue_goes_on(redis_url, r):
         open_gate(r, stuck)
         wait_for(q, stuck, JobState.DONE)
     q.shutdown()
+
+
+def test_one_setting_selects_the_backend_and_the_budget(monkeypatch, redis_url):
+    from dropviz.ui import training
+
+    training.queue.clear()
+    monkeypatch.setenv("DROPVIZ_REDIS_URL", redis_url)
+    monkeypatch.setenv("DROPVIZ_TRAIN_BUDGET_S", "42")
+    q = training.queue()
+    try:
+        assert isinstance(q, RedisQueue) and q.budget_s == 42.0 and q.max_queued == training.MAX_QUEUED
+    finally:
+        q.shutdown()
+        training.queue.clear()
+    monkeypatch.delenv("DROPVIZ_REDIS_URL")
+    monkeypatch.delenv("DROPVIZ_TRAIN_BUDGET_S")
+    q = training.queue()
+    assert isinstance(q, jobs.InProcessQueue) and q.budget_s == training.TRAIN_BUDGET_S
+    for bad in ("0", "-3", "soon", "inf"):
+        monkeypatch.setenv("DROPVIZ_TRAIN_BUDGET_S", bad)
+        with pytest.raises(ValueError, match="DROPVIZ_TRAIN_BUDGET_S"):
+            training.train_budget_s()
