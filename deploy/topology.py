@@ -145,7 +145,13 @@ class Topology:
         return proc
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):  # nginx first, redis last
+        """Ask everything but Redis to exit at once (replicas withdraw their sessions from Redis as they go),
+        wait, then stop Redis."""
+        first = [p for p in self.procs if p.name != "redis"]
+        for proc in first:
+            if proc.alive():
+                proc.popen.send_signal(signal.SIGTERM)
+        for proc in [*first, *(p for p in self.procs if p.name == "redis")]:
             proc.stop()
 
 

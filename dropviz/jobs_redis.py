@@ -248,10 +248,14 @@ class RedisQueue(JobQueue):
             run = _text(answer[1])
             if kind == "new":
                 hard = -1 if self.budget_s is None else int(self.budget_s + HARD_TIMEOUT_GRACE_S)
-                self.rq.enqueue_call(_execute, args=(self.name, kid, run, fn, self.budget_s, self.lease_s,
-                                                     self.keep_results, self.keep_ended_s, self.result_ttl_s),
-                                     job_id=run, timeout=hard, result_ttl=0, failure_ttl=self.keep_ended_s,
-                                     description=f"dropviz {getattr(fn, 'name', type(fn).__name__)} {kid[:12]}")
+                try:
+                    self.rq.enqueue_call(_execute, args=(self.name, kid, run, fn, self.budget_s, self.lease_s,
+                                                         self.keep_results, self.keep_ended_s, self.result_ttl_s),
+                                         job_id=run, timeout=hard, result_ttl=0, failure_ttl=self.keep_ended_s,
+                                         description=f"dropviz {getattr(fn, 'name', type(fn).__name__)} {kid[:12]}")
+                except BaseException:  # not on the list: withdraw, so the key is not left "queued" for ever
+                    self._cancel(args=[self.name, kid, owner, self.rq.key, self.keep_ended_s])
+                    raise
             with self._lock:
                 self._mine.setdefault(kid, (key, set()))[1].add(owner)
                 if len(self._mine) > 256:

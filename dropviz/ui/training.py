@@ -119,6 +119,14 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
     return None
 
 
+def _capacity(q: jobs.JobQueue) -> str:
+    workers = getattr(q, "workers", None)  # the Redis queue: its trainers are worker processes
+    if workers is None:
+        return f"at most {MAX_TRAININGS} training at a time on this server"
+    n = workers()
+    return f"{n} trainer{'s' * (n != 1)} shared by every server" if n else "no trainer is running right now"
+
+
 @st.fragment(run_every=POLL_S)
 def _job_panel(config: Hashable, what: str) -> None:
     """The job's place in the queue or its progress, and Stop. Reruns the page once the result is in."""
@@ -130,8 +138,8 @@ def _job_panel(config: Hashable, what: str) -> None:
     if status.state is jobs.JobState.QUEUED:
         ahead = status.position - 1
         st.info(f"Waiting for a free trainer: {'you are next' if ahead == 0 else f'{ahead} ahead of you'} "
-                f"(place {status.position} in the queue; at most {MAX_TRAININGS} training at a time on this "
-                "server). Other pages stay usable.", icon=":material/hourglass_top:")
+                f"(place {status.position} in the queue; {_capacity(q)}). Other pages stay usable.",
+                icon=":material/hourglass_top:")
     else:
         pr = status.progress
         frac = pr.done / pr.total if pr.total else 0.0

@@ -109,7 +109,7 @@ def test_fifo_positions_are_shared_by_every_replica(make_queue, worker, r, redis
     sc = qb.submit(c, task(jobfns.gated, c), owner="s3")
     assert (sb.state, sb.position, sc.state, sc.position) == (JobState.QUEUED, 1, JobState.QUEUED, 2)
     assert [qb.status(k).position for k in (a, b, c)] == [0, 1, 2] == [qa.status(k).position for k in (a, b, c)]
-    assert qb.counts()["queued"] == 2
+    assert qb.counts()["queued"] == 2 and qb.workers() == 1
     # progress: written by the worker process, read by the other replica
     servers.wait_until(lambda: qb.status(a).progress == jobs.JobProgress(1, 2, "half way"), TIMEOUT, "progress")
     for g in (a, b, c):
