@@ -35,7 +35,8 @@ pid {run}/nginx.pid;
 error_log {run}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {run}/access.log;
+    log_format dropviz '$remote_addr "$request" $status upstream=$upstream_addr node=$cookie_dropviz_node';
+    access_log {run}/access.log dropviz;
     client_body_temp_path {run}/client_body;
     proxy_temp_path {run}/proxy;
     fastcgi_temp_path {run}/fastcgi;
@@ -182,6 +183,9 @@ def start(replicas: int = 2, workers: int = 1, port: int | None = None, logs: st
             topo.add_worker()
         run = os.path.join(logs, "nginx")
         os.makedirs(run, exist_ok=True)
+        for old in ("access.log", "error.log"):  # a reused logs folder: this run's lines only
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(run, old))
         site = os.path.join(run, "dropviz.conf")
         with open(site, "w") as f:
             f.write(render_site([f"127.0.0.1:{p}" for p in app_ports], f"127.0.0.1:{nginx_port}"))

@@ -15,6 +15,7 @@ import re
 import shutil
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -137,6 +138,17 @@ def test_trained_through_a_is_served_at_once_through_b_and_the_place_is_shared(t
         ctx_a.close()
         if ctx_b is not None:
             ctx_b.close()
+    # Sticky: every websocket of each browser went to its replica (nginx logs a websocket when it closes)
+    log = os.path.join(topo.logs, "nginx", "access.log")
+
+    def streams() -> dict[str, set[str]]:
+        seen: dict[str, set[str]] = {}
+        for m in re.finditer(r'"GET /_stcore/stream[^"]*" 101 upstream=(\S+) node=(\S*)', Path(log).read_text()):
+            seen.setdefault(m[2], set()).add(m[1])
+        return seen
+
+    servers.wait_until(lambda: {cookie_a, cookie_b} <= set(streams()), 10, "nginx logging the websockets")
+    assert streams()[cookie_a] == {addr_a} and streams()[cookie_b] == {addr_b}
 
 
 def test_killing_the_worker_mid_training_fails_the_job_and_the_queue_goes_on(topo, queue):
