@@ -10,17 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from typing import Iterator
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from deploy.topology import ROOT, Proc, free_port, http_get, wait_until
+
+__all__ = ["LOGS", "ROOT", "Proc", "free_port", "http_get", "missing", "need", "need_python", "r_set",
+           "redis_server", "running", "wait_until", "worker"]
 LOGS = os.path.join(ROOT, "artifacts", "deploy")
 
 
@@ -28,7 +26,7 @@ def missing(why: str):
     """Skip with ``why``; a failure under DROPVIZ_REQUIRE_DEPLOY=1 (CI installs what these tests need)."""
     if os.environ.get("DROPVIZ_REQUIRE_DEPLOY") == "1":
         pytest.fail(f"deployment tests required (DROPVIZ_REQUIRE_DEPLOY=1) but {why}")
-    pytest.skip(why)
+    pytest.skip(why, allow_module_level=True)  # also from a test module's top (the Python packages)
 
 
 def need(binary: str) -> str:
@@ -48,61 +46,10 @@ def need_python(module: str) -> None:
         missing(f"the {module!r} package is not installed (pip install -r requirements.txt)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, what: str, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:g} s")
-        time.sleep(every)
-
-
-class Proc:
-    """A started process in its own process group, with its log file."""
-
-    def __init__(self, name: str, args: list[str], env: dict | None = None, stop_s: float = 5.0):
-        os.makedirs(LOGS, exist_ok=True)
-        self.name, self.log, self.stop_s = name, os.path.join(LOGS, f"{name}.log"), stop_s
-        with open(self.log, "w") as log:
-            self.popen = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                          env={**os.environ, **(env or {})}, start_new_session=True)
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Signal the whole group (an RQ worker and the work horse it forked)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig)
-
-    def stop(self) -> None:
-        """SIGTERM to the leader (a clean exit: an RQ worker deregisters itself), then SIGKILL to the group."""
-        if self.alive():
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(self.stop_s)
-            except subprocess.TimeoutExpired:
-                pass
-        self.kill(signal.SIGKILL)  # stragglers of the group too
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(5.0)
-
-    def tail(self, n: int = 2000) -> str:
-        with open(self.log, errors="replace") as f:
-            return f.read()[-n:]
-
-
 @contextlib.contextmanager
 def running(name: str, args: list[str], env: dict | None = None, stop_s: float = 5.0) -> Iterator[Proc]:
-    proc = Proc(name, args, env, stop_s)
+    """``Proc`` as a context manager: stopped (its whole process group) when the block ends, on failure too."""
+    proc = Proc(name, args, LOGS, env, stop_s)
     try:
         yield proc
     finally:
@@ -140,14 +87,6 @@ def worker(url: str, queue: str, name: str = "worker", env: dict | None = None):
     return running(name, [sys.executable, "-m", "dropviz.worker", "--url", url, "--queue", queue, "--no-preload"],
                    {"DROPVIZ_WORKER_LOG": os.environ.get("DROPVIZ_WORKER_LOG", "WARNING"), **(env or {})},
                    stop_s=2.0)  # an idle worker exits in ~0.1 s; RQ sometimes lingers in its own teardown
-
-
-def http_ok(url: str, timeout: float = 2.0) -> bytes | None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.read() if resp.status == 200 else None
-    except OSError:
-        return None
 
 
 def r_set(url: str, key: str) -> None:
