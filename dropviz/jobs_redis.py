@@ -51,6 +51,7 @@ LEASE_S = 10.0  # a running job whose worker was silent this long is declared de
 KEEP_ENDED_S = 600  # FAILED/CANCELLED runs stay visible this long
 RESULT_TTL_S = 7 * 24 * 3600  # a stored result expires after a week even if it stays among the most recent
 HARD_TIMEOUT_GRACE_S = 60  # RQ kills a job this long after its budget if it never called check()
+_RQ_JOB = rq.job.Job.redis_job_namespace_prefix  # "rq:job:": RQ's hash of a job, by id
 DEAD_MESSAGE = ("WorkerLost: the worker process running this training stopped (killed or crashed) after {s:.0f} s; "
                 "press the button to train again")
 
@@ -101,6 +102,7 @@ if redis.call('SCARD', own) > 0 then return 1 end
 redis.call('HSET', rk, 'cancel', '1')
 if st == 'queued' then
   redis.call('LREM', qkey, 0, run)
+  redis.call('EXPIRE', ARGV[6]..run, keep)  -- RQ's own record of the job, never to run now
   local t = redis.call('TIME')
   redis.call('HSET', rk, 'state', 'cancelled', 'ended', t[1]..'.'..string.format('%06d', t[2]))
   redis.call('EXPIRE', rk, keep)
@@ -161,6 +163,7 @@ if state == 'done' then
   local twin = redis.call('GET', cur)
   if twin and twin ~= run and redis.call('HGET', ns..':run:'..twin, 'state') == 'queued' then
     redis.call('LREM', qkey, 0, twin)
+    redis.call('EXPIRE', ARGV[14]..twin, keep)
     redis.call('HSET', ns..':run:'..twin, 'state', 'cancelled', 'cancel', '1', 'ended', now)
     redis.call('EXPIRE', ns..':run:'..twin, keep)
     redis.call('SET', cur, run)
@@ -254,7 +257,7 @@ class RedisQueue(JobQueue):
                                          job_id=run, timeout=hard, result_ttl=0, failure_ttl=self.keep_ended_s,
                                          description=f"dropviz {getattr(fn, 'name', type(fn).__name__)} {kid[:12]}")
                 except BaseException:  # not on the list: withdraw, so the key is not left "queued" for ever
-                    self._cancel(args=[self.name, kid, owner, self.rq.key, self.keep_ended_s])
+                    self._cancel(args=[self.name, kid, owner, self.rq.key, self.keep_ended_s, _RQ_JOB])
                     raise
             with self._lock:
                 self._mine.setdefault(kid, (key, set()))[1].add(owner)
@@ -289,7 +292,7 @@ class RedisQueue(JobQueue):
             mine = self._mine.get(kid)
             if mine is not None:
                 mine[1].discard(owner)
-        return bool(self._cancel(args=[self.name, kid, owner, self.rq.key, self.keep_ended_s]))
+        return bool(self._cancel(args=[self.name, kid, owner, self.rq.key, self.keep_ended_s, _RQ_JOB]))
 
     def owners(self, key: Hashable) -> frozenset[str]:
         run = self.r.get(self._k("cur", key_id(key)))
@@ -312,7 +315,7 @@ class RedisQueue(JobQueue):
             self._mine.clear()
         try:
             for key, owner in mine:
-                self._cancel(args=[self.name, key_id(key), owner, self.rq.key, self.keep_ended_s])
+                self._cancel(args=[self.name, key_id(key), owner, self.rq.key, self.keep_ended_s, _RQ_JOB])
         except redis.RedisError:
             pass  # Redis gone: nothing to withdraw from
         finally:
@@ -436,4 +439,4 @@ def _execute(ns: str, kid: str, run: str, task: Task, budget_s: float | None, le
     pr = ctx.progress
     connection.register_script(_FINISH)(args=[
         ns, kid, run, state.value, error, rq.Queue(ns, connection=connection).key, keep_results, keep_ended_s,
-        result_ttl_s, value, pr.done, pr.total, pr.text])
+        result_ttl_s, value, pr.done, pr.total, pr.text, _RQ_JOB])

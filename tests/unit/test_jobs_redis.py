@@ -134,7 +134,7 @@ def test_same_key_trained_once_and_served_by_the_other_replica(make_queue, worke
     assert qb.owners(g) == frozenset()
 
 
-def test_cancel_reaches_the_worker_only_when_the_last_owner_leaves(make_queue, worker, r, redis_url):
+def test_cancel_reaches_the_worker_only_when_the_last_owner_leaves(make_queue, worker, r, redis_url, name):
     qa, qb = make_queue(), make_queue()
     g, queued = gate(redis_url, "long"), gate(redis_url, "waits")
     qa.submit(g, task(jobfns.forever, g), owner="s1")
@@ -152,6 +152,8 @@ def test_cancel_reaches_the_worker_only_when_the_last_owner_leaves(make_queue, w
     # a queued job leaves the list at once, and the worker never runs it
     assert qa.cancel(queued, owner="s1") and qa.status(queued).state is JobState.CANCELLED
     assert qa.counts()["queued"] == 0 and started(r, queued) == 0
+    run = r.get(f"{name}:cur:{key_id(queued)}").decode()
+    assert 0 < r.ttl(f"rq:job:{run}") <= qa.keep_ended_s  # RQ's record of it expires too: nothing piles up
     # a cancelled key can be submitted again
     assert qb.submit(queued, task(jobfns.gated, queued), owner="s3").state in (JobState.QUEUED, JobState.RUNNING)
     open_gate(r, queued)
