@@ -276,7 +276,11 @@ class RedisQueue(JobQueue):
         done = self._done_status(key, kid)
         if done is not None:
             return done
-        return self._run_status(key, run) if run is not None else None
+        if run is None:
+            return None
+        ended = self._run_status(key, run)
+        # DONE but its result since dropped from the store: unknown, as in the in-process queue
+        return None if ended is None or ended.state is JobState.DONE else ended
 
     def result(self, key: Hashable) -> Any | None:
         kid = key_id(key)

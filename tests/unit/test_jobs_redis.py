@@ -188,6 +188,7 @@ def test_results_are_bounded_and_the_queue_too(make_queue, worker, r, redis_url)
         q.submit(g, task(jobfns.gated, g), owner="s")
         wait_for(q, g, JobState.DONE)
     assert q.result(gs[0]) is None and [q.result(g) for g in gs[1:]] == [{"result": "1"}, {"result": "2"}]
+    assert q.status(gs[0]) is None  # dropped: unknown again (a page offers to train it), not "DONE with nothing"
     hold, waits, extra = (gate(redis_url, k) for k in ("hold", "waits", "extra"))
     q.submit(hold, task(jobfns.gated, hold), owner="s")
     wait_for(q, hold, JobState.RUNNING)
