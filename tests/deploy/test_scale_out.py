@@ -95,12 +95,13 @@ def test_both_replicas_answer_through_nginx_and_sessions_stick(topo):
     assert status == 200 and re.match(r"dropviz_node=\w+;", headers.get("Set-Cookie", ""))
 
 
-def open_page(browser, topo, cookie: str, path: str):
+def open_page(browser, topo, cookie: str, path: str, wait: bool = True):
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     ctx.add_cookies([{"name": "dropviz_node", "value": cookie, "url": topo.url}])
     page = ctx.new_page()
-    page.goto(topo.url + path)
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+    page.goto(topo.url + path, wait_until="commit")
+    if wait:
+        page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
     return ctx, page
 
 
@@ -111,13 +112,15 @@ def test_trained_through_a_is_served_at_once_through_b_and_the_place_is_shared(t
     blocker = jobfns.Gate(topo.redis_url, f"blocker-{uuid.uuid4().hex[:6]}")
     queue.submit(blocker, Task(jobfns.gated, blocker), owner="test")  # keeps the one worker busy for a while
     servers.wait_until(lambda: queue.status(blocker).state is JobState.RUNNING, 30, "the blocker running")
-    ctx_a, a = open_page(browser, topo, cookie_a, TINY)
-    ctx_b = None
+    ctx_a, a = open_page(browser, topo, cookie_a, TINY, wait=False)
+    ctx_b, b = open_page(browser, topo, cookie_b, TINY, wait=False)  # both replicas start their sessions at once
     try:
+        for pg in (a, b):
+            pg.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
         a.get_by_role("button", name=re.compile("^Train these")).click()
         a.get_by_text("you are next (place 1 in the queue").wait_for(timeout=30_000)
         assert queue.counts()["queued"] == 1
-        ctx_b, b = open_page(browser, topo, cookie_b, TINY)  # replica B sees A's job at the same place
+        b.reload()  # replica B sees A's job at the same place
         b.get_by_text("you are next (place 1 in the queue").wait_for(timeout=30_000)
         b.get_by_text("Another session started this training").wait_for(timeout=10_000)
         a.screenshot(path=os.path.join(SHOTS, "deploy-replica-a-queued.png"), full_page=True)
@@ -136,8 +139,7 @@ def test_trained_through_a_is_served_at_once_through_b_and_the_place_is_shared(t
               "after opening the page")
     finally:
         ctx_a.close()
-        if ctx_b is not None:
-            ctx_b.close()
+        ctx_b.close()
     # Sticky: every websocket of each browser went to its replica (nginx logs a websocket when it closes)
     log = os.path.join(topo.logs, "nginx", "access.log")
 
