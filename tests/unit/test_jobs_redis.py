@@ -26,6 +26,7 @@ import redis  # noqa: E402
 
 from dropviz.jobs_redis import RedisQueue, key_id  # noqa: E402
 
+pytestmark = pytest.mark.deploy  # needs redis-server: selected with the scale-out tests (-m deploy)
 TIMEOUT = 10.0  # generous: jobs hand over in ~50 ms; the machine is shared
 
 
