@@ -12,6 +12,7 @@ The loopback test (``tests/deploy``) drives this module.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import shutil
@@ -89,7 +90,10 @@ def wait_until(predicate, timeout: float, what: str, every: float = 0.05):
 
 
 class Proc:
-    """A process in its own process group with its log file; :meth:`stop` ends the group."""
+    """A process in its own process group with its log file; :meth:`stop` ends the group. Any group still
+    running when this interpreter exits is killed then (a safety net behind every ``stop``)."""
+
+    started: list[Proc] = []
 
     def __init__(self, name: str, args: list[str], logs: str, env: dict | None = None, stop_s: float = 5.0):
         os.makedirs(logs, exist_ok=True)
@@ -97,6 +101,7 @@ class Proc:
         with open(self.log, "w") as log:
             self.popen = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                           env={**os.environ, **(env or {})}, start_new_session=True)
+        Proc.started.append(self)
 
     @property
     def pid(self) -> int:
@@ -122,6 +127,13 @@ class Proc:
     def tail(self, n: int = 3000) -> str:
         with open(self.log, errors="replace") as f:
             return f.read()[-n:]
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for proc in Proc.started:
+        if proc.popen.returncode is None:
+            proc.kill_group()
 
 
 @dataclass
