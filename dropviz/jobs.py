@@ -12,11 +12,18 @@ So pages submit trainings here instead:
   or running subscribes to that job, and a finished result is kept in a small LRU store, so identical configs
   are trained once for every session;
 * **stoppable** -- a job stops when the last session subscribed to it cancels (a job's function calls
-  ``ctx.check()`` often; ``dropviz.train.engine.fit`` does so before every step).
+  ``ctx.check()`` often; ``dropviz.train.engine.fit`` does so before every step);
+* **budgeted** -- a job still running ``budget_s`` seconds after it started is stopped by its next ``ctx.check()``
+  and ends CANCELLED with a message saying so (:class:`JobBudgetExceeded`), so one training cannot hold the
+  trainer for ever.
+
+A job is best given as a :class:`Task` (a module-level ``fn(config, ctx=...)`` and its frozen, picklable config):
+it is what every backend accepts, including ones that ship the job to another process
+(:class:`dropviz.jobs_redis.RedisQueue`); :class:`InProcessQueue` also takes any ``fn(ctx)`` callable.
 
 :class:`JobQueue` is the interface pages use; :class:`InProcessQueue`, worker threads in the server process,
-is the default implementation. A backend on an existing distributed queue (Redis/RQ, Celery) can be added as
-another subclass without touching pages. Nothing here blocks the caller: submit/status/cancel return at once
+is the default implementation; :mod:`dropviz.jobs_redis` holds the Redis/RQ one (trainings in worker processes,
+shared by several server replicas). Nothing here blocks the caller: submit/status/cancel return at once
 and pages poll :meth:`JobQueue.status`. Imports: the standard library only.
 """
 
@@ -32,6 +39,7 @@ from typing import Any, Callable, Hashable
 
 __all__ = [
     "InProcessQueue",
+    "JobBudgetExceeded",
     "JobCancelled",
     "JobContext",
     "JobProgress",
@@ -39,6 +47,7 @@ __all__ = [
     "JobState",
     "JobStatus",
     "QueueFull",
+    "Task",
 ]
 
 
@@ -56,6 +65,32 @@ class QueueFull(Exception):
 
 class JobCancelled(Exception):
     """Raised by :meth:`JobContext.check` once the job's last subscriber cancelled it (or the queue shut down)."""
+
+
+class JobBudgetExceeded(JobCancelled):
+    """Raised by :meth:`JobContext.check` once the job has run longer than its time budget; the job ends
+    CANCELLED and its status's ``error`` carries this message (pages show it)."""
+
+
+def budget_message(budget_s: float) -> str:
+    return (f"stopped after its time budget of {budget_s:g} s on this server (DROPVIZ_TRAIN_BUDGET_S); "
+            "try smaller settings")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A job as data: ``fn(config, ctx=ctx)``. ``fn`` is a module-level function and ``config`` a frozen,
+    picklable value, so a task can be pickled to a worker process; calling it runs it here."""
+
+    fn: Callable[..., Any]
+    config: Any
+
+    def __call__(self, ctx: JobContext) -> Any:
+        return self.fn(self.config, ctx=ctx)
+
+    @property
+    def name(self) -> str:
+        return f"{self.fn.__module__}.{self.fn.__qualname__}"
 
 
 @dataclass(frozen=True)
@@ -76,7 +111,7 @@ class JobStatus:
     position: int = 0  # 1-based place among the queued jobs (1 = next to start); 0 once running or finished
     progress: JobProgress = field(default_factory=JobProgress)
     result: Any = None  # the job's return value, when DONE
-    error: str = ""  # "ExceptionType: message", when FAILED
+    error: str = ""  # "ExceptionType: message", when FAILED; why, when CANCELLED by the time budget (else "")
     seconds_waited: float = 0.0  # submission -> start (-> now, while queued)
     seconds_running: float = 0.0  # start -> end (-> now, while running)
 
@@ -97,14 +132,27 @@ class JobContext:
     def __init__(self, cancel_event: threading.Event | None = None):
         self.cancel_event = cancel_event if cancel_event is not None else threading.Event()
         self._progress = JobProgress()
+        self.budget_s: float | None = None
+        self._deadline: float | None = None  # time.monotonic() past which check() raises JobBudgetExceeded
+
+    def start_clock(self, budget_s: float | None) -> None:
+        """The job starts now; ``budget_s`` seconds from now (None: no limit) :meth:`check` stops it."""
+        self.budget_s = budget_s
+        self._deadline = None if budget_s is None else time.monotonic() + budget_s
 
     @property
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
+    @property
+    def over_budget(self) -> bool:
+        return self._deadline is not None and time.monotonic() > self._deadline
+
     def check(self) -> None:
         if self.cancel_event.is_set():
             raise JobCancelled("job cancelled")
+        if self.over_budget:
+            raise JobBudgetExceeded(budget_message(self.budget_s))
 
     def report(self, done: int, total: int, text: str = "") -> None:
         self._progress = JobProgress(int(done), int(total), str(text))
@@ -119,8 +167,9 @@ class JobQueue(ABC):
     any owner wants it. Every method returns immediately; poll :meth:`status` for progress."""
 
     @abstractmethod
-    def submit(self, key: Hashable, fn: Callable[[JobContext], Any], *, owner: str) -> JobStatus:
-        """Ask for the job ``key`` (computed by ``fn(ctx)``) on behalf of ``owner``.
+    def submit(self, key: Hashable, fn: Task | Callable[[JobContext], Any], *, owner: str) -> JobStatus:
+        """Ask for the job ``key`` (computed by ``fn(ctx)``; a :class:`Task` for every backend) on behalf of
+        ``owner``.
 
         DONE already: the stored result, at once (``fn`` is not called). Queued or running: ``owner`` joins
         that job. Otherwise a new job is queued. Raises :class:`QueueFull` when no more may wait."""
@@ -153,6 +202,22 @@ class JobQueue(ABC):
         self.shutdown()
 
 
+def check_budget(budget_s: float | None) -> None:
+    if budget_s is not None and (isinstance(budget_s, bool) or not isinstance(budget_s, int | float)
+                                 or not budget_s > 0):
+        raise ValueError(f"budget_s has to be a number of seconds > 0 (or None), but got {budget_s!r}")
+
+
+def ended_by(e: BaseException, ctx: JobContext) -> tuple[JobState, str]:
+    """How a job that raised ``e`` ended, and the message for its status: a requested cancel ends CANCELLED
+    (whatever the job raised on its way out), the time budget CANCELLED with its message, anything else FAILED."""
+    if ctx.cancelled:
+        return JobState.CANCELLED, ""
+    if isinstance(e, JobBudgetExceeded):
+        return JobState.CANCELLED, str(e)
+    return JobState.FAILED, f"{type(e).__name__}: {e}"
+
+
 @dataclass(eq=False)  # identity equality: deque.index/remove must find *this* job
 class _Job:
     key: Hashable
@@ -173,7 +238,8 @@ class InProcessQueue(JobQueue):
     ``max_running=1`` (the default) runs one training at a time: torch's CPU thread count is process-wide
     (``train_engine.cpu_threads``), and on a small server parallel trainings only slow each other down.
     ``keep_results`` finished results are kept (least recently used evicted first); ``max_queued`` jobs may
-    wait. The last status of up to 64 FAILED/CANCELLED jobs is kept too, so pollers see how a job ended.
+    wait; a job runs ``budget_s`` seconds at most (None: no limit). The last status of up to 64 FAILED/CANCELLED
+    jobs is kept too, so pollers see how a job ended.
 
     One lock guards all state; the workers wait on a condition variable of it. Job functions run outside it.
     A job that raises after its cancel was requested ends CANCELLED (whatever it raised); any other exception
@@ -183,12 +249,15 @@ class InProcessQueue(JobQueue):
 
     KEEP_ENDED = 64  # FAILED/CANCELLED statuses remembered for pollers
 
-    def __init__(self, max_running: int = 1, keep_results: int = 32, max_queued: int = 64):
+    def __init__(self, max_running: int = 1, keep_results: int = 32, max_queued: int = 64,
+                 budget_s: float | None = None):
         for name, v, lo in (("max_running", max_running, 1), ("keep_results", keep_results, 1),
                             ("max_queued", max_queued, 0)):
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"{name} has to be a whole number >= {lo}, but got {v!r}")
+        check_budget(budget_s)
         self.max_running, self.keep_results, self.max_queued = max_running, keep_results, max_queued
+        self.budget_s = budget_s
         self._cond = threading.Condition(threading.Lock())
         self._queue: deque[_Job] = deque()  # waiting jobs, oldest first
         self._jobs: dict[Hashable, _Job] = {}  # key -> its live (queued or running, not cancelled) job
@@ -204,7 +273,7 @@ class InProcessQueue(JobQueue):
 
     # -- the interface --------------------------------------------------------------------------------
 
-    def submit(self, key: Hashable, fn: Callable[[JobContext], Any], *, owner: str) -> JobStatus:
+    def submit(self, key: Hashable, fn: Task | Callable[[JobContext], Any], *, owner: str) -> JobStatus:
         with self._cond:
             if self._closed:
                 raise RuntimeError("the job queue is shut down")
@@ -341,13 +410,12 @@ class InProcessQueue(JobQueue):
                     return
                 job = self._queue.popleft()
                 job.state, job.started = JobState.RUNNING, time.monotonic()
+                job.ctx.start_clock(self.budget_s)
                 self._running.add(job)
             try:
                 result, state, error = job.fn(job.ctx), JobState.DONE, ""
             except BaseException as e:  # noqa: B036 -- a job must never take its worker down with it
-                result = None
-                state = JobState.CANCELLED if job.ctx.cancelled else JobState.FAILED
-                error = "" if state is JobState.CANCELLED else f"{type(e).__name__}: {e}"
+                result, state, error = None, *ended_by(e, job.ctx)
             with self._cond:
                 job.state, job.ended, job.result, job.error = state, time.monotonic(), result, error
                 self._finish(job)

@@ -9,6 +9,14 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# The suite runs the default, in-process training queue with the default budget whatever the shell exports (a
+# Redis URL without workers would leave every AppTest training waiting); the scale-out tests set their own.
+for _setting in ("DROPVIZ_REDIS_URL", "DROPVIZ_TRAIN_BUDGET_S"):
+    os.environ.pop(_setting, None)
+# Servers the tests start (browser, scale-out) open pages themselves: no background prewarm competing with them
+# for the two cores (the load benchmark's own tests say --no-prewarm; tests/unit/test_bench_load.py covers it).
+os.environ["DROPVIZ_PREWARM"] = "0"
+
 
 @pytest.fixture
 def gen():

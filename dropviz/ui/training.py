@@ -7,11 +7,17 @@ polls the job twice a second, showing the session's place in the FIFO while it w
 runs, and a Stop button; when the job is done the fragment reruns the whole page, which now finds the result.
 Identical configs from several sessions share one job; a Stop from one session ends the training only when no
 other session is waiting for it. Pages that do not train are never blocked.
+
+Settings (environment): ``DROPVIZ_REDIS_URL`` -- the queue, results and trainers live in Redis, shared by every
+server replica, and trainings run in ``python -m dropviz.worker`` processes (:mod:`dropviz.jobs_redis`); unset,
+the in-process queue. ``DROPVIZ_TRAIN_BUDGET_S`` -- a training still running this many seconds after it started
+is stopped, with a message on the page (default ``TRAIN_BUDGET_S``).
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import uuid
 from typing import Any, Callable, Hashable
 
@@ -23,14 +29,39 @@ MAX_TRAININGS = 1  # at once per server: 2 shared cores, and torch's CPU thread 
 MAX_QUEUED = 16  # jobs waiting, server-wide: beyond it a session is told to come back later
 KEEP_RESULTS = 32  # trained results kept (least recently used dropped first); each is a few kB
 POLL_S = 0.5  # how often a waiting or training session looks at its job
+TRAIN_BUDGET_S = 180.0  # default time budget of one training: every page's default trains in well under a minute
 _OWNER = "_dropviz_session_owner"  # session_state: this session's id in the queue
+
+
+def train_budget_s() -> float:
+    """``DROPVIZ_TRAIN_BUDGET_S`` in seconds (> 0), or ``TRAIN_BUDGET_S``."""
+    raw = os.environ.get("DROPVIZ_TRAIN_BUDGET_S", "").strip()
+    if not raw:
+        return TRAIN_BUDGET_S
+    try:
+        budget = float(raw)
+    except ValueError:
+        budget = float("nan")
+    if not budget > 0 or budget == float("inf"):
+        raise ValueError(f"DROPVIZ_TRAIN_BUDGET_S has to be a number of seconds > 0, but got {raw!r}")
+    return budget
 
 
 @st.cache_resource
 def queue() -> jobs.JobQueue:
-    """One per server process, shared by every session (swap in another JobQueue backend here). At exit the
-    running training is cancelled and awaited, so no worker thread is inside torch while the interpreter ends."""
-    q = jobs.InProcessQueue(max_running=MAX_TRAININGS, keep_results=KEEP_RESULTS, max_queued=MAX_QUEUED)
+    """One per server process, shared by every session: on Redis when ``DROPVIZ_REDIS_URL`` is set (shared by
+    every replica, trainings in worker processes), else in this process. At exit the in-process queue's running
+    training is cancelled and awaited, so no worker thread is inside torch while the interpreter ends; a Redis
+    queue withdraws this replica's sessions from their jobs."""
+    url = os.environ.get("DROPVIZ_REDIS_URL", "").strip()
+    if url:
+        from dropviz import jobs_redis  # needs the redis and rq packages; only imported when selected
+
+        q = jobs_redis.RedisQueue.from_url(url, keep_results=KEEP_RESULTS, max_queued=MAX_QUEUED,
+                                           budget_s=train_budget_s())
+    else:
+        q = jobs.InProcessQueue(max_running=MAX_TRAININGS, keep_results=KEEP_RESULTS, max_queued=MAX_QUEUED,
+                                budget_s=train_budget_s())
     atexit.register(q.shutdown, wait=True, timeout=5.0)
     return q
 
@@ -66,7 +97,7 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
     # owner, so one session's Stop does not end a training another session still waits for).
     if (start and (status is None or status.finished)) or (auto and status is None) or ((start or auto) and waiting):
         try:
-            status = q.submit(config, lambda ctx: fn(config, ctx=ctx), owner=_owner())
+            status = q.submit(config, jobs.Task(fn, config), owner=_owner())
         except jobs.QueueFull:
             st.warning(f"The server's training queue is full ({MAX_QUEUED} waiting). Press the button again in a "
                        "minute.", icon=":material/hourglass_disabled:")
@@ -78,11 +109,22 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
     if status.state is jobs.JobState.FAILED:
         st.error(f"The training failed: {status.error}", icon=":material/error:")
         return None
+    if status.state is jobs.JobState.CANCELLED and status.error:  # the time budget
+        st.warning(f"The training was {status.error}.", icon=":material/timer_off:")
+        return None
     if status.state is jobs.JobState.CANCELLED:
         st.info("The training was stopped. Press the button to train again.", icon=":material/stop_circle:")
         return None
     _job_panel(config, what)
     return None
+
+
+def _capacity(q: jobs.JobQueue) -> str:
+    workers = getattr(q, "workers", None)  # the Redis queue: its trainers are worker processes
+    if workers is None:
+        return f"at most {MAX_TRAININGS} training at a time on this server"
+    n = workers()
+    return f"{n} trainer{'s' * (n != 1)} shared by every server" if n else "no trainer is running right now"
 
 
 @st.fragment(run_every=POLL_S)
@@ -96,8 +138,8 @@ def _job_panel(config: Hashable, what: str) -> None:
     if status.state is jobs.JobState.QUEUED:
         ahead = status.position - 1
         st.info(f"Waiting for a free trainer: {'you are next' if ahead == 0 else f'{ahead} ahead of you'} "
-                f"(place {status.position} in the queue; at most {MAX_TRAININGS} training at a time on this "
-                "server). Other pages stay usable.", icon=":material/hourglass_top:")
+                f"(place {status.position} in the queue; {_capacity(q)}). Other pages stay usable.",
+                icon=":material/hourglass_top:")
     else:
         pr = status.progress
         frac = pr.done / pr.total if pr.total else 0.0

@@ -278,3 +278,51 @@ def test_imports_only_the_standard_library():
     names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
     assert {n.split(".")[0] for n in names} <= set(sys.stdlib_module_names) | {"__future__"}
     assert not any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree))
+
+
+def _train(config, ctx):
+    """A module-level job function (what train_job hands to every backend as a Task)."""
+    ctx.report(1, 1, "done")
+    return {"config": config}
+
+
+def test_a_task_runs_fn_of_config_and_pickles():
+    import pickle
+
+    task = jobs.Task(_train, ("cfg", 2))
+    assert task(jobs.JobContext()) == {"config": ("cfg", 2)}
+    assert pickle.loads(pickle.dumps(task)) == task and task.name == f"{__name__}._train"
+
+
+def test_a_task_goes_through_the_in_process_queue(make_queue):
+    q = make_queue()
+    q.submit(("cfg", 3), jobs.Task(_train, ("cfg", 3)), owner="s")
+    done = wait_for(q, ("cfg", 3), JobState.DONE)
+    assert done.result == {"config": ("cfg", 3)} and done.progress == jobs.JobProgress(1, 1, "done")
+
+
+def test_time_budget_cancels_a_running_job_with_a_message(make_queue):
+    q = make_queue(budget_s=0.2)
+    never, later = threading.Event(), threading.Event()
+    q.submit("slow", gated(never), owner="s")
+    q.submit("next", gated(later, "fine"), owner="s")  # waits longer than the budget: its clock starts later
+    stopped = wait_for(q, "slow", JobState.CANCELLED)
+    assert "time budget of 0.2 s" in stopped.error and stopped.seconds_running >= 0.2
+    later.set()
+    done = wait_for(q, "next", JobState.DONE)
+    assert done.result == "fine" and done.seconds_waited >= 0.2
+
+
+@pytest.mark.parametrize("budget", [0, -1.0, True, "10", float("nan")])
+def test_a_bad_budget_is_refused(budget):
+    with pytest.raises(ValueError, match="budget_s"):
+        InProcessQueue(budget_s=budget)
+
+
+def test_a_job_past_its_budget_raises_a_cancel_subclass():
+    ctx = jobs.JobContext()
+    ctx.start_clock(0.0001)
+    time.sleep(0.001)
+    with pytest.raises(jobs.JobBudgetExceeded, match="time budget"):
+        ctx.check()
+    assert issubclass(jobs.JobBudgetExceeded, jobs.JobCancelled)  # fit and friends treat it as a stop
