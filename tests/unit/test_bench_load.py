@@ -70,9 +70,11 @@ def test_slider_steps_cover_the_grid_nearest_the_default_first():
     assert steps[0] == 0.3 and set(steps[1:3]) == {0.25, 0.35}
 
 
-def test_prewarm_never_starts_outside_a_real_server():
+def test_prewarm_never_starts_outside_a_real_server(monkeypatch):
     from dropviz.ui import prewarm
 
+    monkeypatch.setenv(prewarm.ENV, "1")  # switched on (the suite switches it off for the servers it starts)
+    prewarm.start.clear()
     assert prewarm.start() is None  # bare python (and AppTest, whose Runtime is a mock): no server to warm
 
 
