@@ -35,8 +35,8 @@ config = train.ExperimentConfig(p=p, hidden=hidden, max_lag=max_lag, steps=steps
 experiment = ui.trained(config)
 if experiment is None:
     default = config == train.ExperimentConfig(device=device)
-    st.caption(f"{len(config.methods)} models × {config.seeds} seeds × {steps:,} steps on {device.upper()}; at most "
-               f"{ui.MAX_TRAININGS} training at a time on this server, results shared by every visitor.")
+    st.caption(f"{len(config.methods)} models × {config.seeds} seeds × {steps:,} steps on {device.upper()}; "
+               f"{ui.capacity()}, results shared by every visitor.")
     label = f"Train these {ui.number_word(len(config.runs()))} models"
     tried = ui.queue().status(config) is not None  # trained before and dropped, stopped, or failed
     idle = not ui.in_progress(config)

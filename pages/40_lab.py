@@ -42,8 +42,8 @@ config = lab.LabConfig(task=task, methods=chosen, p=p, width=width, depth=depth,
 result = ui.trained(config)
 if result is None:
     default = config == lab.LabConfig(device=device)
-    st.caption(f"{len(chosen)} models × {config.runs()[0].steps:,} steps on {device.upper()}; at most "
-               f"{ui.MAX_TRAININGS} training at a time on this server, results shared by every visitor.")
+    st.caption(f"{len(chosen)} models × {config.runs()[0].steps:,} steps on {device.upper()}; "
+               f"{ui.capacity()}, results shared by every visitor.")
     tried = ui.queue().status(config) is not None
     idle = not ui.in_progress(config)
     pressed = idle and (not default or tried) and st.button(

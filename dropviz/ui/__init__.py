@@ -33,7 +33,16 @@ from dropviz.ui.render import (
     show_claim_results,
     show_claims,
 )
-from dropviz.ui.training import KEEP_RESULTS, MAX_QUEUED, MAX_TRAININGS, in_progress, queue, train_job, trained
+from dropviz.ui.training import (
+    KEEP_RESULTS,
+    MAX_QUEUED,
+    MAX_TRAININGS,
+    capacity,
+    in_progress,
+    queue,
+    train_job,
+    trained,
+)
 from dropviz.ui.upload import image_source
 from dropviz.ui.widgets import (
     bound_select,
@@ -49,7 +58,8 @@ from dropviz.ui.widgets import (
 
 __all__ = [
     "HOME", "KEEP_RESULTS", "MAX_QUEUED", "MAX_TRAININGS", "PAGES", "PLOT_CONFIG", "PRIVATE_ENTRIES", "PageSpec",
-    "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "choice", "choices", "compute",
+    "SEED_MAX", "all_pages", "app_shell", "bound_select", "bound_slider", "capacity",
+    "choice", "choices", "compute",
     "controls", "current_page", "device", "figure", "flag", "image_source", "in_progress", "method_facts",
     "method_header", "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key",
     "page_not_found", "plot", "prewarm", "print_styles", "queue", "requested_path", "sections", "seed",

@@ -119,6 +119,12 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
     return None
 
 
+def capacity() -> str:
+    """How many trainings run at once, in words ("at most 1 training at a time on this server", or the Redis
+    queue's worker count): what a page says beside its Train button."""
+    return _capacity(queue())
+
+
 def _capacity(q: jobs.JobQueue) -> str:
     workers = getattr(q, "workers", None)  # the Redis queue: its trainers are worker processes
     if workers is None:
