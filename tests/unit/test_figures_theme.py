@@ -12,3 +12,19 @@ def test_to_image_colours_dropped_cells_grey():
     im = np.asarray(to_image(a, cell=2))
     assert im.shape == (4, 4, 3)
     assert tuple(im[0, 0]) == (0xE6, 0xE6, 0xE6) and tuple(im[0, 2]) != (0xE6, 0xE6, 0xE6)
+
+
+def test_play_controls_offer_speeds_and_a_loop_over_the_same_frames():
+    import plotly.graph_objects as go
+
+    from dropviz.figures.theme import LOOPS, add_play_controls
+
+    fig = go.Figure(go.Scatter(x=[0], y=[0]), frames=[go.Frame(data=[go.Scatter(x=[f], y=[f])], name=str(f))
+                                                      for f in range(4)])
+    add_play_controls(fig, 4, frame_ms=600)
+    buttons = {b.label: b.args for b in fig.layout.updatemenus[0].buttons}
+    assert buttons["▶ Play"][1]["frame"]["duration"] == 600
+    assert buttons["½×"][1]["frame"]["duration"] == 1200 and buttons["3×"][1]["frame"]["duration"] == 200
+    assert list(buttons["⟳ Loop"][0]) == ["0", "1", "2", "3"] * LOOPS
+    steps = fig.layout.sliders[0].steps  # one step per frame: a click shows exactly that frame
+    assert [list(s.args[0]) for s in steps] == [["0"], ["1"], ["2"], ["3"]]
