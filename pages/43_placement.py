@@ -22,7 +22,7 @@ result = ui.train_job(lab.run_placement, cfg, auto=True, what="Placement runs")
 if result is not None:
     rows = result.table()
     ui.plot(figs.placement_figure(rows), key="placement")
-    st.dataframe(rows, hide_index=True)
+    ui.table(rows, csv_name="placement")
 
 st.subheader("Dropout right before BatchNorm")
 st.markdown(

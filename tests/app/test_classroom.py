@@ -127,3 +127,21 @@ def test_a_right_choice_gets_no_reason():
     answer_questions(at, pick=lambda options: q.options[0] if q.options[0] in options else options[0])
     text = page_text(at)
     assert "Right:" in text and q.reason not in text and claims.get(q.claim).text in text
+
+
+def test_tables_and_the_claims_panel_offer_csv_and_animations_a_gif():
+    at = answer_questions(open_page("pages/41_backprop.py", {"p": "0.3"}))
+    assert_clean(at, "backprop")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("CSV") >= 2, labels  # the minibatch table and the claims panel
+    at = open_page("pages/10_standard.py")
+    assert "Animation as GIF" in [b.proto.label for b in at.get("download_button")], "the network animation"
+
+
+def test_chart_rows_are_the_charts_numbers():
+    import plotly.graph_objects as go
+
+    from dropviz import ui
+
+    fig = go.Figure([go.Bar(x=["pixel", "cutout"], y=[31.5, 21.8], name="PSNR"), go.Heatmap(z=[[1, 2]])])
+    assert ui.chart_rows(fig) == [dict(series="PSNR", x="pixel", y=31.5), dict(series="PSNR", x="cutout", y=21.8)]
