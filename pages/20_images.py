@@ -64,7 +64,7 @@ def animation_panel() -> None:
     a1, a2 = st.columns([2, 1])
     with a1:
         names = ("the picture", *(f.name for f in imaging.FILTERS))
-        what = st.selectbox("Animate", names, key=ui.page_key("animate"))
+        what = ui.bound_select("Animate", names, names[0], key="animate")
     with a2:
         frames = ui.bound_slider("Iterations", 2, 16, 6, 1, key="frames")
     anim = ui.compute(conv_demo.animation, image=img, p=p, seed=seed, settings=settings, target=names.index(what) - 1,

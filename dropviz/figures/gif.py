@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from dropviz.figures.theme import colour_levels
+from dropviz.figures.theme import colour_levels, frame_traces
 
 MAX_FRAMES = 40
 MAX_WIDTH = 960
@@ -43,16 +43,9 @@ def _plain(text: str | None) -> str:
 
 def frames_of(fig: go.Figure) -> list[Frame]:
     """Each frame of ``fig`` merged into its base traces (what the figure shows at that frame)."""
-    base = list(fig.data)
     out = []
-    for fr in fig.frames:
-        data = list(base)
-        idx = list(fr.traces) if fr.traces is not None else list(range(len(fr.data)))
-        for i, tr in zip(idx, fr.data, strict=False):
-            if i < len(data):  # plotly.js merges the frame's trace into the base trace (axes, styles stay)
-                merged = type(data[i])(data[i])
-                merged.update(tr.to_plotly_json())
-                data[i] = merged
+    for k, fr in enumerate(fig.frames):
+        data = frame_traces(fig, k)
         title = fr.layout.title.text if fr.layout and fr.layout.title and fr.layout.title.text else None
         out.append(Frame(_plain(title or fig.layout.title.text), tuple(data)))
     return out

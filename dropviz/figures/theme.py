@@ -191,6 +191,35 @@ def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, red
     return fig
 
 
+def frame_traces(fig: go.Figure, k: int) -> list:
+    """The traces ``fig`` shows at frame ``k``: its base traces with frame k's merged in, as plotly.js animates
+    (the frame's ``traces`` name the base traces it updates; axes and styles it does not set stay)."""
+    data = list(fig.data)
+    fr = fig.frames[k]
+    idx = list(fr.traces) if fr.traces is not None else list(range(len(fr.data)))
+    for i, tr in zip(idx, fr.data, strict=False):
+        if i < len(data):
+            merged = type(data[i])(data[i])
+            merged.update(tr.to_plotly_json())
+            data[i] = merged
+    return data
+
+
+def show_frame(fig: go.Figure, k: int) -> go.Figure:
+    """``fig`` (in place) opened at frame ``k``: its traces, its title and the frame slider there, so ▶ Play
+    goes on from k. Frame 0 is how every animated figure opens."""
+    k = min(max(int(k), 0), len(fig.frames) - 1)
+    fr = fig.frames[k]
+    with fig.batch_update():
+        for i, tr in enumerate(frame_traces(fig, k)):
+            fig.data[i].update(tr.to_plotly_json())
+        if fr.layout and fr.layout.title and fr.layout.title.text:
+            fig.layout.title.text = fr.layout.title.text
+        if fig.layout.sliders:
+            fig.layout.sliders[0].active = k
+    return fig
+
+
 def label(method_id: str) -> str:
     """A method's short label from the registry ("none": the no-dropout baseline)."""
     return "no dropout" if method_id == "none" else methods.get(method_id).label

@@ -23,7 +23,10 @@ def method_header(method: Method, intro: str | None = None) -> None:
     """Title, one-line summary, the paper, and the facts a practitioner checks."""
     st.title(method.name)
     st.markdown(f"**{method.summary}**")
-    if intro:
+    if intro and presenting():  # on a projector the explanation is the teacher's: folded away
+        with st.expander("About this page", icon=":material/notes:"):
+            st.markdown(intro)
+    elif intro:
         st.markdown(intro)
     method_facts(method)
 
@@ -215,6 +218,11 @@ def present_figure(fig) -> None:
         fig.update_layout(height=PRESENT_MAX_HEIGHT)
 
 
+def _step_key(key: str | None) -> str:
+    spec = current_page()
+    return f"_frame.{spec.url_path if spec else ''}.{key}"
+
+
 def caption_of_view() -> str:
     """The settings a GIF is captioned with: the page, every URL-bound control (method, p, seed...)."""
     spec = current_page()
@@ -230,12 +238,30 @@ def plot(fig, *, key: str | None = None, csv: str | None = None) -> None:
     present = presenting()
     if present:
         present_figure(fig)
+    step_key = _step_key(key)
+    if fig.frames:
+        from dropviz.figures.theme import show_frame
+
+        at = min(int(st.session_state.get(step_key, 0)), len(fig.frames) - 1)
+        st.session_state[step_key] = at
+        if at:
+            show_frame(fig, at)
     st.plotly_chart(fig, theme=None, width="stretch", config=plot_config(fig, key=key, present=present), key=key)
     if fig.frames:
         from dropviz.figures.gif import animation_gif
 
+        n = len(fig.frames)
+
+        def step(by: int) -> None:
+            st.session_state[step_key] = min(max(st.session_state.get(step_key, 0) + by, 0), n - 1)
+
+        back, fwd, gif_col = st.columns([1, 1, 2], vertical_alignment="center")
+        back.button("◀ One frame back", key=f"back.{step_key}", on_click=step, args=(-1,), type="tertiary",
+                    disabled=at == 0, help="Open the animation one frame earlier (▶ Play goes on from there).")
+        fwd.button("One frame on ▶", key=f"fwd.{step_key}", on_click=step, args=(1,), type="tertiary",
+                   disabled=at == n - 1, help="Open the animation one frame later.")
         caption = caption_of_view()
-        st.download_button("Animation as GIF", lambda: animation_gif(fig, caption), mime="image/gif",
+        gif_col.download_button("Animation as GIF", lambda: animation_gif(fig, caption), mime="image/gif",
                            file_name=f"dropviz-{_page_name()}-{key or 'animation'}.gif", key=f"gif.{key}",
                            icon=":material/gif_box:", on_click="ignore", type="tertiary",
                            help=f"The same frames as the chart, drawn with Pillow (at most 40, 960 px wide), "

@@ -145,3 +145,41 @@ def test_chart_rows_are_the_charts_numbers():
 
     fig = go.Figure([go.Bar(x=["pixel", "cutout"], y=[31.5, 21.8], name="PSNR"), go.Heatmap(z=[[1, 2]])])
     assert ui.chart_rows(fig) == [dict(series="PSNR", x="pixel", y=31.5), dict(series="PSNR", x="cutout", y=21.8)]
+
+
+def test_step_buttons_open_the_animation_one_frame_on_and_back():
+    from tests.app.test_app import chart_specs
+
+    at = open_page("pages/10_standard.py", {"iters": "5"})
+    title = lambda: chart_specs(at)[0]["layout"]["title"]["text"]  # noqa: E731
+    back = lambda: next(b for b in at.button if b.label.startswith("◀ One frame back"))  # noqa: E731
+    fwd = lambda: next(b for b in at.button if b.label.startswith("One frame on"))  # noqa: E731
+    assert title().startswith("Iteration 1:") and back().disabled
+    fwd().click().run()
+    spec = chart_specs(at)[0]
+    assert title().startswith("Iteration 2:") and spec["layout"]["sliders"][0]["active"] == 1
+    for _ in range(3):
+        fwd().click().run()
+    assert title().startswith("Iteration 5:") and fwd().disabled, "stops at the last frame"
+    back().click().run()
+    assert title().startswith("Iteration 4:")
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_every_page_offers_the_share_panel_and_honours_hide(spec):
+    """No page code: the shared widgets register themselves, so every page (and any page added later) lists
+    its controls in the share panel, and a link hiding all of them draws each one disabled at its value."""
+    at = open_page(spec.path)
+    assert_clean(at, spec.url_path)
+    panels = [m for m in at.multiselect if (m.key or "").startswith("_share.visible.")]
+    assert at.toggle(key="present") is not None
+    if not panels:  # a page without controls says its link is its address
+        return
+    keys = [k.rsplit("(", 1)[-1].rstrip(")") for k in panels[0].options]  # shown as "Label (key)"
+    assert keys[0] == "seed", "the sidebar's seed is offered on every page"
+    hidden = open_page(spec.path, {"hide": ",".join(keys), "present": "true"})
+    assert_clean(hidden, f"{spec.url_path} with every control hidden")
+    assert not [w.value for w in hidden.warning if "Ignored the link" in w.value], "every name is the page's"
+    widgets = [w for kind in ("slider", "radio", "toggle", "number_input", "button_group")
+               for w in hidden.get(kind) if getattr(w, "key", None) in keys]
+    assert widgets and all(w.disabled for w in widgets), [(w.key, w.disabled) for w in widgets]

@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from dropviz import claims
+from dropviz import claims, ui
 from dropviz.claims import questions
 from dropviz.ui.classroom import H1_PX, TITLE_PX
 from tests.e2e.test_browser import SHOTS, browser, server, settle  # noqa: F401  (fixtures)
@@ -110,5 +110,28 @@ def test_teacher_builds_a_lesson_link_asks_a_question_and_downloads_the_gif(serv
         last.save(os.path.join(SHOTS, "classroom-gif-last.png"))
         assert first.tobytes() != last.tobytes()
         assert os.path.getsize(path) < 5_000_000
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("spec", [p for p in ui.all_pages() if p != ui.HOME], ids=lambda s: s.url_path)
+def test_presenter_mode_at_1280x720(server, browser, spec):  # noqa: F811
+    """Every page in presenter mode on a 1280×720 projector: no chart wider than the page, chart titles at least
+    TITLE_PX, the page title at least H1_PX, no sidebar and no chart toolbar; an animation fits one screen."""
+    ctx = browser.new_context(viewport=PROJECTOR)
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/{spec.url_path}?present=true")
+        settle(pg, timeout_s=180)
+        layout = pg.evaluate(_LAYOUT)
+        assert layout["overflow"] <= 0, f"{spec.url_path} overflows by {layout['overflow']}px"
+        assert layout["chartRight"] <= layout["mainRight"] + 1, layout
+        assert all(t >= TITLE_PX for t in layout["titles"]), layout["titles"]
+        assert layout["h1"] >= H1_PX and not layout["sidebar"] and layout["modebars"] == 0, layout
+        heights = pg.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(
+            p => p._fullLayout && p._fullLayout.sliders && p._fullLayout.sliders.length).map(
+            p => p.getBoundingClientRect().height)""")
+        assert all(h <= PROJECTOR["height"] for h in heights), heights
+        pg.screenshot(path=os.path.join(SHOTS, f"presenter-{spec.url_path}.png"))
     finally:
         ctx.close()

@@ -28,3 +28,15 @@ def test_play_controls_offer_speeds_and_a_loop_over_the_same_frames():
     assert list(buttons["⟳ Loop"][0]) == ["0", "1", "2", "3"] * LOOPS
     steps = fig.layout.sliders[0].steps  # one step per frame: a click shows exactly that frame
     assert [list(s.args[0]) for s in steps] == [["0"], ["1"], ["2"], ["3"]]
+
+
+def test_show_frame_opens_the_animation_at_that_frame():
+    from dropviz.demos import dense as dense_demo
+    from dropviz.figures import dense as dense_figs
+    from dropviz.figures.theme import show_frame
+
+    anim = dense_demo.network_masks(layer_sizes=(4, 5, 3), p_input=0.3, p_hidden=0.5, n_frames=3, seed=1)
+    fig = show_frame(dense_figs.network_figure(anim), 2)
+    assert fig.layout.title.text == fig.frames[2].layout.title.text and fig.layout.sliders[0].active == 2
+    assert list(fig.data[2].marker.color) == list(fig.frames[2].data[1].marker.color)
+    assert fig.data[1].xaxis in (None, "x") and fig.data[0].line.color == dense_figs.pal.LIGHT, "the rest stays"
