@@ -25,6 +25,8 @@ H1_PX = 44  # the page title in presenter mode
 HIDDEN_CSS = """<style>
 /* a control a lesson link hides: drawn disabled (its value fixed at the link's) and not shown */
 div[class*="st-key-dvhidden_"] { display: none !important; }
+/* a printed page is the lesson: no share panel */
+@media print { .st-key-dvshare { display: none !important; } }
 </style>"""
 
 PRESENTER_CSS = f"""<style>
@@ -95,7 +97,8 @@ def after_page(slot, url_path: str) -> None:
         _bad_link(HIDE, f"a comma-separated list of this page's controls ({', '.join(known) or 'none'}); the "
                   "others are ignored.", lambda raw: bool(raw) and all(n.strip() in known for n in raw.split(",")))
         _bad_link(PRESENT, "true or false.", lambda v: v.lower() in ("true", "false"))
-        with st.expander("Share this view · lesson link · presenter mode", icon=":material/share:"):
+        with st.container(key="dvshare"), st.expander("Share this view · lesson link · presenter mode",
+                                                        icon=":material/share:"):
             st.toggle("Presenter mode: large type, no sidebar, no chart toolbar", key=PRESENT, bind="query-params",
                       help="Readable on a projector at 1280×720; the same as opening the link with ?present=true.")
             if not known:
