@@ -13,7 +13,11 @@ st.set_page_config(
 )
 page = ui.navigation()
 ui.print_styles()
+ui.classroom_styles()  # hidden controls of a lesson link; presenter mode
+ui.forget_controls()  # the URL-bound controls drawn from here on are this run's (the share panel lists them)
 ui.sidebar()
 ui.prewarm.start()  # once per server: every page's p steps computed in the background
 ui.page_not_found(page)
+share = st.container()  # the share panel, at the top, drawn once the page has drawn its controls
 page.run()
+ui.share_panel(share, page.url_path)

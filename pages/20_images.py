@@ -64,7 +64,7 @@ def animation_panel() -> None:
     a1, a2 = st.columns([2, 1])
     with a1:
         names = ("the picture", *(f.name for f in imaging.FILTERS))
-        what = st.selectbox("Animate", names, key=ui.page_key("animate"))
+        what = ui.bound_select("Animate", names, names[0], key="animate")
     with a2:
         frames = ui.bound_slider("Iterations", 2, 16, 6, 1, key="frames")
     original = img.pixels if what == names[0] else demo.maps[names.index(what) - 1]
@@ -85,7 +85,7 @@ def information_panel() -> None:
                       device=device)
     st.markdown("Fill every dropped value from its kept neighbours (a simple push-pull inpainting) and compare "
                 "with the original: PSNR in dB, higher is closer. What inpainting recovers was not really removed.")
-    ui.plot(figs.information_figure(info), key="information")
+    ui.plot(figs.information_figure(info), key="information", csv="psnr-per-method")
     st.caption("Light blue: pixel dropout removing as many values as that method actually did. At large p the block "
                "methods drop far fewer values than p (clipping, overlap), so compare at the same actual fraction too.")
     columns = st.columns(len(info.methods))

@@ -47,7 +47,7 @@ if experiment is None:
                 "trained once and shown to everyone at once).", icon=":material/info:")
 if experiment is not None:
     window, control = longest_lags(config.max_lag), short_lags(config.max_lag)
-    ui.plot(figs.memory_figure(experiment, window, control), key="memory")
+    ui.plot(figs.memory_figure(experiment, window, control), key="memory", csv="accuracy-vs-lag")
     if note := figs.coinciding(experiment):
         st.caption(note)
     cols = st.columns(len(config.methods))

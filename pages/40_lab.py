@@ -55,7 +55,7 @@ if result is None:
                 "and shown to everyone at once).", icon=":material/info:")
 if result is not None:
     ui.plot(figs.curves_figure(result), key="curves")
-    st.dataframe(result.table(), hide_index=True)
+    ui.table(result.table(), csv_name="training-results")
     if task in data.TASKS:
         st.subheader("Decision boundaries")
         ui.plot(figs.boundaries_figure(result), key="boundaries")

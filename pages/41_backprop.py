@@ -42,5 +42,5 @@ else:
                 "the unit is dropped for the whole (one-example) batch, so its gradient is exactly 0. Plain SGD "
                 "leaves it alone; **momentum and Adam still move it** with what they remember of step 1 "
                 f"(lr = {mb.lr:g}, momentum {mb.momentum:g}, Adam betas {mb.betas}).")
-    st.dataframe(mb.table(), hide_index=True)
+    ui.table(mb.table(), csv_name="minibatch-updates")
 ui.show_claims(p=p, seed=seed)

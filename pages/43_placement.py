@@ -22,7 +22,7 @@ result = ui.train_job(lab.run_placement, cfg, auto=True, what="Placement runs")
 if result is not None:
     rows = result.table()
     ui.plot(figs.placement_figure(rows), key="placement")
-    st.dataframe(rows, hide_index=True)
+    ui.table(rows, csv_name="placement")
     st.caption(figs.placement_summary(rows))
 
 st.subheader("In a small CNN")
@@ -37,7 +37,7 @@ cnn = ui.train_job(lab.run_placement, lab.PlacementConfig(device=device, arch="c
 if cnn is not None:
     cnn_rows = cnn.table()
     ui.plot(figs.placement_figure(cnn_rows), key="placement-cnn")
-    st.dataframe(cnn_rows, hide_index=True)
+    ui.table(cnn_rows, csv_name="placement-cnn")
     st.caption(figs.placement_summary(cnn_rows))
 
 st.subheader("Dropout right before BatchNorm")

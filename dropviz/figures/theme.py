@@ -137,13 +137,21 @@ def data_uri(rgb: np.ndarray, fmt: str = "PNG") -> str:
     return f"data:image/{fmt.lower()};base64,{base64.b64encode(buf.getvalue()).decode()}"
 
 
+LOOPS = 30  # how many times ⟳ Loop plays the animation before it stops (❚❚ Pause stops it sooner)
+
+
 def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, redraw: bool = False,
                       prefix: str = "iteration ", y: float = -0.1, first_label: int = 1) -> go.Figure:
-    """▶ Play / ❚❚ Pause buttons and a slider for a figure whose frames are named "0", "1", …; the slider's
+    """▶ Play / ❚❚ Pause / ½× (slow) / 3× (fast) / ⟳ Loop buttons and a slider (click a step: one frame) for a
+    figure whose frames are named "0", "1", …; the slider's
     labels count from ``first_label`` (1 for iterations, 0 for time steps). ``redraw=True`` is needed when
     frames carry heatmaps or images (plotly.js drops them from a frame drawn without a full redraw) or their
     own title (without a redraw the screen keeps the first frame's title)."""
     play = dict(frame=dict(duration=frame_ms, redraw=redraw), fromcurrent=True, transition=dict(duration=0))
+    fast = dict(play, frame=dict(duration=max(frame_ms // 3, 50), redraw=redraw))
+    slow = dict(play, frame=dict(duration=frame_ms * 2, redraw=redraw))
+    names = [str(f) for f in range(n_frames)]
+    looped = dict(play, fromcurrent=False)  # plotly.js has no loop flag: the frame list, LOOPS times over
     fig.update_layout(
         updatemenus=[
             dict(
@@ -158,14 +166,17 @@ def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, red
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate",
                          args=[[None], dict(frame=dict(duration=0, redraw=redraw), mode="immediate")]),
+                    dict(label="½×", method="animate", args=[None, slow]),
+                    dict(label="3×", method="animate", args=[None, fast]),
+                    dict(label="⟳ Loop", method="animate", args=[names * LOOPS, looped]),
                 ],
             )
         ],
         sliders=[
             dict(
                 active=0,
-                x=0.22,
-                len=0.78,
+                x=0.42,
+                len=0.58,
                 y=y,
                 yanchor="top",
                 currentvalue=dict(prefix=prefix, font=dict(size=14)),
@@ -177,6 +188,35 @@ def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, red
             )
         ],
     )
+    return fig
+
+
+def frame_traces(fig: go.Figure, k: int) -> list:
+    """The traces ``fig`` shows at frame ``k``: its base traces with frame k's merged in, as plotly.js animates
+    (the frame's ``traces`` name the base traces it updates; axes and styles it does not set stay)."""
+    data = list(fig.data)
+    fr = fig.frames[k]
+    idx = list(fr.traces) if fr.traces is not None else list(range(len(fr.data)))
+    for i, tr in zip(idx, fr.data, strict=False):
+        if i < len(data):
+            merged = type(data[i])(data[i])
+            merged.update(tr.to_plotly_json())
+            data[i] = merged
+    return data
+
+
+def show_frame(fig: go.Figure, k: int) -> go.Figure:
+    """``fig`` (in place) opened at frame ``k``: its traces, its title and the frame slider there, so ▶ Play
+    goes on from k. Frame 0 is how every animated figure opens."""
+    k = min(max(int(k), 0), len(fig.frames) - 1)
+    fr = fig.frames[k]
+    with fig.batch_update():
+        for i, tr in enumerate(frame_traces(fig, k)):
+            fig.data[i].update(tr.to_plotly_json())
+        if fr.layout and fr.layout.title and fr.layout.title.text:
+            fig.layout.title.text = fr.layout.title.text
+        if fig.layout.sliders:
+            fig.layout.sliders[0].active = k
     return fig
 
 

@@ -5,6 +5,9 @@
 
 from dropviz.ui import prewarm
 from dropviz.ui.cache import PRIVATE_ENTRIES, compute, figure
+from dropviz.ui.classroom import after_page as share_panel
+from dropviz.ui.classroom import lesson_link, presenting
+from dropviz.ui.classroom import styles as classroom_styles
 from dropviz.ui.nav import (
     HOME,
     PAGES,
@@ -23,15 +26,19 @@ from dropviz.ui.nav import (
 )
 from dropviz.ui.render import (
     PLOT_CONFIG,
+    ask,
+    chart_rows,
     method_facts,
     method_header,
     methods_facts,
     number_word,
     page_claims,
     plot,
+    plot_config,
     print_styles,
     show_claim_results,
     show_claims,
+    table,
 )
 from dropviz.ui.training import (
     KEEP_RESULTS,
@@ -51,8 +58,11 @@ from dropviz.ui.widgets import (
     choices,
     controls,
     flag,
+    forget_controls,
+    hidden_keys,
     p_slider,
     page_key,
+    seen_controls,
     warn_bad_params,
 )
 
@@ -64,4 +74,6 @@ __all__ = [
     "method_header", "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key",
     "page_not_found", "plot", "prewarm", "print_styles", "queue", "requested_path", "sections", "seed",
     "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "warn_bad_params",
+    "ask", "chart_rows", "plot_config", "table", "share_panel",
+    "lesson_link", "presenting", "classroom_styles", "forget_controls", "hidden_keys", "seen_controls",
 ]

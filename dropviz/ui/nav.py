@@ -14,7 +14,7 @@ from dropviz.bench.load import BENCH_FLOOR_ENV
 from dropviz.bench.load import FLOOR as BENCH_FLOOR_URL
 from dropviz.device import available_devices, default_device, describe
 from dropviz.methods import FAMILY_TITLES
-from dropviz.ui.widgets import warn_bad_params
+from dropviz.ui.widgets import _control, _record, warn_bad_params
 
 SEED_MAX = 2**31 - 1
 
@@ -157,11 +157,13 @@ def sidebar() -> None:
     """The global controls, rendered once by app.py on every page."""
     with st.sidebar:
         warn_bad_params({"seed": (int, 0, SEED_MAX)})
-        st.number_input(
-            "Seed", min_value=0, max_value=SEED_MAX, value=0, step=1, key="seed", bind="query-params",
-            help="Every mask on every page is drawn from this seed: the same seed (on the same device) "
-            "shows the same masks, so a class can follow along.",
-        )
+        with _control("seed", "Seed") as hide:  # a lesson link may fix it (``?hide=seed``)
+            value = st.number_input(
+                "Seed", min_value=0, max_value=SEED_MAX, value=0, step=1, key="seed", bind="query-params",
+                help="Every mask on every page is drawn from this seed: the same seed (on the same device) "
+                "shows the same masks, so a class can follow along.", disabled=hide,
+            )
+        _record("seed", int(value))
         devices = available_devices()
         st.selectbox(
             "Device", devices, index=devices.index(default_device()), key="device",

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
+
+import pandas as pd
 import streamlit as st
 
 from dropviz import claims
+from dropviz.claims import questions
 from dropviz.methods import Method
 from dropviz.ui import cache
-from dropviz.ui.nav import current_page
+from dropviz.ui.classroom import TITLE_PX, presenting
+from dropviz.ui.nav import current_page, seed
+from dropviz.ui.widgets import seen_controls
 
 # -- rendering --------------------------------------------------------------------------------------
 
@@ -16,7 +23,10 @@ def method_header(method: Method, intro: str | None = None) -> None:
     """Title, one-line summary, the paper, and the facts a practitioner checks."""
     st.title(method.name)
     st.markdown(f"**{method.summary}**")
-    if intro:
+    if intro and presenting():  # on a projector the explanation is the teacher's: folded away
+        with st.expander("About this page", icon=":material/notes:"):
+            st.markdown(intro)
+    elif intro:
         st.markdown(intro)
     method_facts(method)
 
@@ -68,7 +78,7 @@ def show_claims(*, only: str | None = None, **params) -> list[claims.ClaimResult
             results.append(cache._session_cached(cache._run_claim, dict(claim_id=cid, params=key)))
         else:
             results.append(cache._claim(cid, key))
-    show_claim_results(results, note=CLAIM_SAMPLES_NOTE if cache.PAGE_CLAIMS_QUICK else None)
+    show_claim_results(results, params=params, note=CLAIM_SAMPLES_NOTE if cache.PAGE_CLAIMS_QUICK else None)
     return results
 
 
@@ -80,31 +90,192 @@ CLAIM_SAMPLES_NOTE = ("Measured on this page with each claim's quick sample size
 CLAIM_MARK = {"PASS": ":green[✔ holds]", "FAIL": ":red[✘ does not hold]", "N/A": ":gray[– not applicable]"}
 
 
-def show_claim_results(results: list[claims.ClaimResult], note: str | None = None) -> None:
+def show_claim_results(results: list[claims.ClaimResult], *, params: dict | None = None,
+                       note: str | None = None) -> None:
     """The claims panel for results measured elsewhere (e.g. on a model this page just trained). Each claim
     leads with its plain statement and the number just measured, named in words; the claim id, the criterion and
-    the tolerance (what a practitioner checks) are folded into a details expander."""
+    the tolerance (what a practitioner checks) are folded into a details expander. A claim with a question
+    (:mod:`dropviz.claims.questions`) is first asked (:func:`ask`): its statement and number appear only once
+    the guess is committed. The numbers download as CSV (those still asked are left out)."""
     with st.container(border=True):
         st.markdown("**Claims on this page, measured live**")
+        shown = []
         for r in results:
+            q = questions.for_claim(r.id)
+            if q is not None and r.status != "N/A" and not ask(q, r, params or {}):
+                continue
+            shown.append(r)
             if r.status == "N/A":  # the criterion says, in words, why it does not apply here
                 st.markdown(f"{CLAIM_MARK[r.status]} {r.text}  \n:small[:gray[Not measured here: {r.criterion}.]]")
                 continue
             what = f"{r.measures[:1].upper()}{r.measures[1:]}" if r.measures else "Measured value"
             st.markdown(f"{CLAIM_MARK[r.status]} {r.text}  \nMeasured now: {what} = **{r.value:.4g}**")
+        if not shown:
+            return
         with st.expander("Details: claim ids, criteria and tolerances", icon=":material/query_stats:"):
-            for r in results:
+            for r in shown:
                 st.markdown(f"`{r.id}` **{r.status}** {r.value:.6g} :small[:gray[({r.criterion})]]")
             if note:
                 st.caption(note)
+        rows = [dict(claim=r.id, status=r.status, value=r.value, measures=r.measures, statement=r.text,
+                     criterion=r.criterion) for r in shown]
+        _csv_button(rows, "claims", key="claims." + ".".join(r.id for r in shown))
+
+
+def _guess_key(q: questions.Question, r: claims.ClaimResult) -> str:
+    """One guess per question and measurement: new parameters (a new value) ask again."""
+    digest = hashlib.sha1(f"{r.value:.9g}".encode()).hexdigest()[:10]  # not the value itself: keys reach the DOM
+    return f"_guess.{q.claim}.{digest}"
+
+
+def ask(q: questions.Question, r: claims.ClaimResult, params: dict) -> bool:
+    """Predict, then reveal: before the guess, only the question (the claim, its value and the answer stay
+    hidden); once the guess is committed, the verdict, how far off it was and, if wrong, the one-line reason.
+    Returns whether the claim may now be shown."""
+    key = _guess_key(q, r)
+    st.markdown(f":material/quiz: **Predict:** {q.text(params)}")
+    if key not in st.session_state:
+        with st.form(f"form{key}", border=False):
+            if q.is_choice:
+                guess = st.radio("Your guess", q.options, index=None, key=f"input{key}", horizontal=True)
+            else:
+                guess = st.slider("Your guess", q.lo, q.hi, (q.lo + q.hi) / 2, q.step, key=f"input{key}")
+            if st.form_submit_button("Lock in my guess, then reveal", icon=":material/lock:"):
+                if guess is None:
+                    st.warning("Pick an answer first.")
+                else:
+                    st.session_state[key] = guess
+                    st.rerun(scope="app")
+        return False
+    guess = st.session_state[key]
+    right, off = q.grade(guess, r)
+    answer = q.answer(r)
+    if off is None:
+        verdict = (f":green[**Right:** {answer}.]" if right else f":red[**Not quite:** you said {guess}; the "
+                   f"measurement says **{answer}**.]")
+    else:
+        verdict = (f"{':green[**Close enough:**]' if right else ':red[**Off:**]'} you guessed {guess:.4g}, "
+                   f"measured {r.value:.4g}: off by {off:.3g} (within {q.tolerance:g} counts).")
+    st.markdown(verdict + ("" if right else f"  \n:material/lightbulb: {q.reason}"))
+
+    def again() -> None:
+        st.session_state.pop(key, None)
+
+    st.button("Ask again", key=f"again{key}", on_click=again, type="tertiary", icon=":material/replay:")
+    return True
+
+
+def _csv_button(rows, name: str, *, key: str) -> None:
+    data = pd.DataFrame(rows).to_csv(index=False)
+    st.download_button("CSV", data, file_name=f"dropviz-{_page_name()}-{name}.csv", mime="text/csv",
+                       key=f"csv.{key}", icon=":material/download:", on_click="ignore", type="tertiary")
+
+
+def _page_name() -> str:
+    spec = current_page()
+    return spec.url_path if spec is not None else "dropviz"
+
+
+def table(data, *, csv_name: str, key: str | None = None) -> None:
+    """An experiment's numbers as a table, with a CSV download of exactly those numbers
+    (``dropviz-<page>-<csv_name>.csv``). ``data``: a DataFrame or a list of row dicts."""
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    st.dataframe(df, hide_index=True)
+    _csv_button(df, csv_name, key=key or csv_name)
+
+
+def chart_rows(fig) -> list[dict]:
+    """A chart's numbers, one row per point: the trace's name, x and y (bar, scatter and line traces)."""
+    rows = []
+    for i, tr in enumerate(fig.data):
+        if tr.type not in ("bar", "scatter") or tr.y is None:
+            continue
+        x = list(tr.x) if tr.x is not None else list(range(len(tr.y)))
+        name = tr.name or f"trace {i}"
+        rows += [dict(series=name, x=xv, y=yv) for xv, yv in zip(x, tr.y, strict=False)
+                 if not (isinstance(yv, float) and math.isnan(yv))]
+    return rows
 
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+EXPORT_WIDTH = 1280  # the PNG button draws the chart this wide, at EXPORT_SCALE: 1920 px, slide resolution
+EXPORT_SCALE = 1.5
+PRESENT_FONT = 18  # chart text in presenter mode; titles get classroom.TITLE_PX
+PRESENT_MAX_HEIGHT = 600  # an animation with its controls fits a 1280x720 projector
 
 
-def plot(fig, *, key: str | None = None) -> None:
-    """A Plotly chart with our own theme (projector-friendly) at full container width."""
-    st.plotly_chart(fig, theme=None, width="stretch", config=PLOT_CONFIG, key=key)
+def plot_config(fig, *, key: str | None = None, present: bool = False) -> dict:
+    """Plotly's config: no logo, the PNG button at slide resolution (1920 px wide); no toolbar when presenting."""
+    height = int(fig.layout.height or 450)
+    config = {**PLOT_CONFIG, "toImageButtonOptions": {
+        "format": "png", "filename": f"dropviz-{_page_name()}-{key or 'chart'}", "width": EXPORT_WIDTH,
+        "height": height, "scale": EXPORT_SCALE}}
+    if present:
+        config["displayModeBar"] = False
+    return config
+
+
+def present_figure(fig) -> None:
+    """Projector type for ``fig`` in place: larger text, titles at least TITLE_PX, a margin above the title, an
+    animation no taller than PRESENT_MAX_HEIGHT."""
+    fig.update_layout(font_size=PRESENT_FONT)
+    if fig.layout.title and fig.layout.title.text:
+        fig.update_layout(title_font_size=TITLE_PX, margin_t=max(fig.layout.margin.t or 0, 90))
+    fig.update_annotations(font_size=PRESENT_FONT - 2)
+    if fig.frames and (fig.layout.height or 450) > PRESENT_MAX_HEIGHT:
+        fig.update_layout(height=PRESENT_MAX_HEIGHT)
+
+
+def _step_key(key: str | None) -> str:
+    spec = current_page()
+    return f"_frame.{spec.url_path if spec else ''}.{key}"
+
+
+def caption_of_view() -> str:
+    """The settings a GIF is captioned with: the page, every URL-bound control (method, p, seed...)."""
+    spec = current_page()
+    parts = [f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {', '.join(map(str, v))}"
+             if isinstance(v, tuple) else f"{k} = {v}" for k, (_, v) in seen_controls().items() if k != "seed"]
+    return " · ".join(["DropViz", *([spec.title] if spec else []), *parts, f"seed = {seed()}"])
+
+
+def plot(fig, *, key: str | None = None, csv: str | None = None) -> None:
+    """A Plotly chart with our own theme (projector-friendly) at full container width. In presenter mode larger
+    type and no toolbar. A figure with frames (an animation) gets a GIF download built from those frames
+    (:func:`dropviz.figures.gif.animation_gif`, made on click); ``csv`` names a CSV download of its numbers."""
+    present = presenting()
+    if present:
+        present_figure(fig)
+    step_key = _step_key(key)
+    if fig.frames:
+        from dropviz.figures.theme import show_frame
+
+        at = min(int(st.session_state.get(step_key, 0)), len(fig.frames) - 1)
+        st.session_state[step_key] = at
+        if at:
+            show_frame(fig, at)
+    st.plotly_chart(fig, theme=None, width="stretch", config=plot_config(fig, key=key, present=present), key=key)
+    if fig.frames:
+        from dropviz.figures.gif import animation_gif
+
+        n = len(fig.frames)
+
+        def step(by: int) -> None:
+            st.session_state[step_key] = min(max(st.session_state.get(step_key, 0) + by, 0), n - 1)
+
+        back, fwd, gif_col = st.columns([1, 1, 2], vertical_alignment="center")
+        back.button("◀ One frame back", key=f"back.{step_key}", on_click=step, args=(-1,), type="tertiary",
+                    disabled=at == 0, help="Open the animation one frame earlier (▶ Play goes on from there).")
+        fwd.button("One frame on ▶", key=f"fwd.{step_key}", on_click=step, args=(1,), type="tertiary",
+                   disabled=at == n - 1, help="Open the animation one frame later.")
+        caption = caption_of_view()
+        gif_col.download_button("Animation as GIF", lambda: animation_gif(fig, caption), mime="image/gif",
+                           file_name=f"dropviz-{_page_name()}-{key or 'animation'}.gif", key=f"gif.{key}",
+                           icon=":material/gif_box:", on_click="ignore", type="tertiary",
+                           help=f"The same frames as the chart, drawn with Pillow (at most 40, 960 px wide), "
+                           f"captioned: {caption}")
+    if csv:
+        _csv_button(chart_rows(fig), csv, key=f"chart.{key}")
 
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")

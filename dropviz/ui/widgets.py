@@ -10,7 +10,8 @@ per page with :func:`page_key`.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import streamlit as st
 
@@ -44,6 +45,46 @@ def _parses(raw: str, kind: type, lo: float, hi: float) -> bool:
     return True
 
 
+# -- lesson links: controls a link hides (``?hide=p,seed``) ----------------------------------------------
+
+HIDE = "hide"  # the link parameter naming the controls students do not see
+_SEEN = "_dropviz_controls"  # session key: {url key: (label, value)} of the URL-bound controls this run drew
+
+
+def hidden_keys() -> frozenset[str]:
+    """The controls the link hides: ``?hide=p,seed`` (one comma-separated value, or the parameter repeated)."""
+    return frozenset(n.strip() for raw in st.query_params.get_all(HIDE) for n in raw.split(",") if n.strip())
+
+
+def seen_controls() -> dict[str, tuple[str, Any]]:
+    """The URL-bound controls drawn in this run, in page order: url key -> (label, value in use). app.py
+    clears it before a page runs (:func:`forget_controls`) and reads it after (the share panel, ``hide``)."""
+    return st.session_state.setdefault(_SEEN, {})
+
+
+def forget_controls() -> None:
+    st.session_state[_SEEN] = {}
+
+
+@contextmanager
+def _control(key: str, label: str) -> Iterator[bool]:
+    """Every URL-bound control is drawn inside this: it registers the control for the share panel and, when the
+    link hides it, draws it disabled (its value fixed at the link's) in a container the page's CSS hides
+    (``.st-key-dvhidden_<key>``; see :mod:`dropviz.ui.classroom`). Yields whether the control is hidden."""
+    seen_controls()[key] = (label, None)
+    if key in hidden_keys():
+        with st.container(key=f"dvhidden_{key}"):
+            yield True
+    else:
+        yield False
+
+
+def _record(key: str, value: Any) -> Any:
+    label = seen_controls().get(key, (key, None))[0]
+    seen_controls()[key] = (label, value)
+    return value
+
+
 def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
     """Show a clear message for each URL parameter in ``spec`` (name -> (type, min, max)) that does not
     parse or is out of range; the bound widget then falls back to its default."""
@@ -65,7 +106,10 @@ def p_slider(
 ) -> float:
     """A probability slider bound to the URL (``?p=0.3``)."""
     warn_bad_params({key: (float, lo, hi)})
-    return float(st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help))
+    with _control(key, label) as hide:
+        value = float(st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help,
+                                disabled=hide))
+    return _record(key, value)
 
 
 def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
@@ -73,15 +117,18 @@ def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str
     """A choice that defines the view, bound to the URL under ``key`` (``?shape=circle``). An unknown value
     in the link is reported and replaced by the default."""
     _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__)
-    value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
-                     horizontal=horizontal)
-    return value if value in options else default
+    with _control(key, label) as hide:
+        value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
+                         horizontal=horizontal, disabled=hide)
+    return _record(key, value if value in options else default)
 
 
 def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | None = None):
     """Any numeric slider that defines the view, bound to the URL under ``key``."""
     warn_bad_params({key: (type(default), lo, hi)})
-    return st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help)
+    with _control(key, label) as hide:
+        value = st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help, disabled=hide)
+    return _record(key, value)
 
 
 def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
@@ -95,9 +142,10 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
         st.query_params[key] = aliases[old]
     if _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__):
         del st.query_params[key]
-    picked = st.segmented_control(label, options, default=default, required=True, key=key, bind="query-params",
-                                  help=help)
-    return picked if picked in options else default
+    with _control(key, label) as hide:
+        picked = st.segmented_control(label, options, default=default, required=True, key=key,
+                                      bind="query-params", help=help, disabled=hide)
+    return _record(key, picked if picked in options else default)
 
 
 def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, key: str,
@@ -111,20 +159,23 @@ def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, k
         st.warning(f"Ignored the link's `{shown}`: each `{key}` must be one of {', '.join(options)}. Showing the "
                    "default instead.", icon=":material/link_off:")
         del st.query_params[key]
-    picked = st.pills(label, options, selection_mode="multi", default=list(default), key=key, bind="query-params",
-                      help=help)
+    with _control(key, label) as hide:
+        picked = st.pills(label, options, selection_mode="multi", default=list(default), key=key,
+                          bind="query-params", help=help, disabled=hide)
     picked = tuple(o for o in options if o in (picked or ()))
     if not picked:
         st.caption(f"Nothing chosen: showing {', '.join(default)}.")
-        return default
-    return picked
+        return _record(key, default)
+    return _record(key, picked)
 
 
 def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
     """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
     if _bad_link(key, "true or false. Showing the default instead.", lambda v: v.lower() in ("true", "false")):
         del st.query_params[key]
-    return bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled))
+    with _control(key, label) as hide:
+        value = bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled or hide))
+    return _record(key, value)
 
 
 

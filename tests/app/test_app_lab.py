@@ -8,7 +8,15 @@ import pytest
 
 from dropviz import ui
 from dropviz.train import lab
-from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, values, wait_until
+from tests.app.test_app import (
+    answer_questions,
+    assert_clean,
+    chart_specs,
+    open_page,
+    record_submissions,
+    values,
+    wait_until,
+)
 
 pytestmark = pytest.mark.app
 LAB = "pages/40_lab.py"
@@ -16,6 +24,7 @@ TINY = {"width": "16", "depth": "1", "epochs": "10", "train": "60"}
 
 
 def _text(at) -> str:
+    answer_questions(at)  # predict, then reveal: a claim shows once its question has a guess
     return " ".join(m.value for m in at.markdown)
 
 
@@ -30,7 +39,7 @@ def test_lab_default_trains_in_the_background_then_shows_curves_table_and_claim(
     names = {t["name"] for t in curves["data"]}
     assert {"no dropout · validation", "standard · validation", "standard · training"} <= names
     assert len(at.dataframe) == 1 and list(at.dataframe[0].value["method"]) == ["none", "standard"]
-    text = _text(at)
+    text = _text(answer_questions(at))  # predict, then reveal: the claim shows once the guess is in
     assert "`training.dropout_reduces_overfitting`" in text and "PASS" in text and "FAIL" not in text
     assert not [b for b in at.button if b.label.startswith("Train")]
 

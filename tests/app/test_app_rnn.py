@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from dropviz import jobs, methods, train, ui
-from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, values, wait_until
+from tests.app.test_app import (
+    answer_questions,
+    assert_clean,
+    chart_specs,
+    open_page,
+    record_submissions,
+    values,
+    wait_until,
+)
 
 pytestmark = pytest.mark.app
 MASKS, MEMORY = "pages/30_rnn-masks.py", "pages/31_rnn-memory.py"
@@ -19,6 +27,7 @@ TINY = {"p": "0.5", "lag": "5", "hidden": "8", "steps": "50"}  # trains in a few
 
 
 def _text(at) -> str:
+    answer_questions(at)  # predict, then reveal: a claim shows once its question has a guess
     return " ".join(m.value for m in at.markdown)
 
 
@@ -51,7 +60,7 @@ def test_masks_page_bad_links_get_a_clear_message(query):
 
 
 def test_masks_page_claims_pass():
-    text = _text(open_page(MASKS))
+    text = _text(answer_questions(open_page(MASKS)))
     for cid in ("rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm"):
         assert f"`{cid}`" in text
     assert "PASS" in text and "FAIL" not in text
@@ -80,9 +89,9 @@ def test_memory_page_default_trains_in_the_background_then_shows_the_shared_resu
     naive = exp.accuracies("naive")
     band = next(t for t in bands if t["name"].startswith("naive") and t.get("xaxis", "x") == "x")
     assert np.allclose(values(band["y"]), np.concatenate([naive.max(0), naive.min(0)[::-1]]))
-    text = _text(at)
+    text = _text(answer_questions(at))  # predict, then reveal: the claim shows once the guess is in
     assert "`rnn.naive_dropout_forgets`" in text and "PASS" in text and "FAIL" not in text
-    assert not at.button  # nothing to press
+    assert not [b for b in at.button if b.label.startswith("Train")]  # nothing to train
     again = open_page(MEMORY)  # another session: the result at once, on its first run
     assert chart_specs(again)[1] == specs[1]
 

@@ -431,6 +431,12 @@ def test_rnn_memory_shows_the_trained_experiment_and_its_claim(server, page):
     bands = plot.evaluate("e => e.data.filter(t => t.fill === 'toself').length")
     assert bands == 2 * 6  # a seed-range band per method, without and with the masks
     text = page.locator('[data-testid="stMain"]').inner_text()
+    assert claims.get("rnn.naive_dropout_forgets").text not in text, "asked first: predict, then reveal"
+    page.get_by_text("worse at long lags").click()
+    page.get_by_role("button", name=re.compile("Lock in my guess")).click()
+    page.get_by_text("Ask again").wait_for(timeout=60_000)
+    settle(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
     assert claims.get("rnn.naive_dropout_forgets").text in text and "holds" in text
     assert "rnn.naive_dropout_forgets" not in text, "ids are folded away for students"
     page.get_by_text("Details: claim ids, criteria and tolerances").click()  # the id is for practitioners
