@@ -8,7 +8,14 @@ import pytest
 
 from dropviz import ui
 from dropviz.train import bayesian as tb
-from tests.app.test_app import assert_clean, chart_specs, open_page, record_submissions, wait_until
+from tests.app.test_app import (
+    answer_questions,
+    assert_clean,
+    chart_specs,
+    open_page,
+    record_submissions,
+    wait_until,
+)
 
 pytestmark = pytest.mark.app
 MC, SVD, WN = "pages/50_mc-dropout.py", "pages/51_sparse-vd.py", "pages/52_weight-norm.py"
@@ -38,7 +45,7 @@ def test_mc_page_trains_its_defaults_then_shows_band_histograms_reliability_and_
     hist = specs[2]
     assert {t["name"] for t in hist["data"]} == {"test digits", *tb.OOD_KINDS}
     assert any("ECE" in str(t.get("name")) for t in specs[3]["data"])
-    text = _text(at)
+    text = _text(answer_questions(at))
     for cid in ("mc.uncertainty_higher_off_data", "mc.ood_entropy_higher", "mc.better_calibrated"):
         assert f"`{cid}` **PASS**" in text, cid
 
@@ -80,6 +87,7 @@ def test_sparse_vd_page_trains_its_default_then_threshold_slider_drives_the_swee
     assert at.metric[0].value != removed_default
     at.slider(key="threshold").set_value(-4.0).run()
     assert_clean(at, "threshold -4")
+    answer_questions(at)
     assert "`sparsevd.kl_approximation` **PASS**" in _text(at)
     assert "`sparsevd.prunes_most_weights` **PASS**" in _text(at)
     assert not submitted, "moving the threshold never trains"
@@ -96,7 +104,7 @@ def test_weight_norm_page_picture_and_training():
     specs = chart_specs(at)
     assert len(specs) == 3
     assert {t["name"] for t in specs[2]["data"] if t.get("name")} >= set(tb.WN_VARIANTS)
-    text = _text(at)
+    text = _text(answer_questions(at))
     for cid in ("weightnorm.grad_v_orthogonal", "weightnorm.matches_torch_parametrization",
                 "weightnorm.faster_convergence"):
         assert f"`{cid}` **PASS**" in text, cid
