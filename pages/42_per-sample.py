@@ -39,17 +39,9 @@ else:
                f"{cfg.train_size} digits ({cfg.epochs} epochs, minibatches of {batch}, Adam) both ways, from the "
                f"same weights on the same batches, on seeds {seed}–{seed + cfg.seeds - 1}; validation on 600 other "
                "digits.")
-    sharing = ui.trained(cfg)
-    if sharing is None:
-        default = cfg == lab.SharingConfig(device=cfg.device)
-        tried = ui.queue().status(cfg) is not None
-        idle = not ui.in_progress(cfg)
-        pressed = idle and (not default or tried) and st.button(
-            f"Train both ({2 * cfg.seeds} small models)", type="primary", icon=":material/model_training:")
-        sharing = ui.train_job(lab.run_sharing, cfg, start=pressed, auto=default, what="Per sample vs per batch")
-        if sharing is None and idle and not tried and not default:
-            st.info("These settings have not been trained yet. Press **Train both** (the default, p = 0.5 with "
-                    "minibatches of 32 at seed 0, is trained once and shown to everyone).", icon=":material/info:")
+    sharing = ui.trained_or_button(lab.run_sharing, cfg, lab.SharingConfig(device=cfg.device),
+                                   what="Per sample vs per batch", key="train-sharing",
+                                   label=f"Train both ({2 * cfg.seeds} small models)")
     if sharing is not None:
         rows = sharing.table()
         ui.plot(figs.sharing_accuracy_figure(rows), key="sharing-acc")

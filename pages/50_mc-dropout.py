@@ -7,7 +7,6 @@ from dropviz.claims import bayesian as cl
 from dropviz.demos import bayesian as demo
 from dropviz.figures import bayesian as figs
 from dropviz.train import bayesian as tb
-from dropviz.ui.experiment import trained_or_button
 
 ui.app_shell()
 
@@ -28,7 +27,7 @@ p, passes = ui.controls(
                             help="The network is trained once; T only changes how many passes are averaged."),
 )
 cfg = tb.RegressionConfig(p=p, seed=seed, device=device)
-reg = trained_or_button(tb.run_regression, cfg, tb.RegressionConfig(device=device), what="regression net",
+reg = ui.trained_or_button(tb.run_regression, cfg, tb.RegressionConfig(device=device), what="regression net",
                         key="train-reg")
 if reg is None:
     ui.plot(figs.data_figure(*ui.compute(tb.regression_data, n=cfg.n, seed=seed)), key="data")
@@ -58,7 +57,7 @@ st.markdown(
     "the test digits, and the claim below says so."
 )
 dcfg = tb.DigitsConfig(seed=seed, device=device)
-dig = trained_or_button(tb.run_digits, dcfg, tb.DigitsConfig(device=device), what="digits net", key="train-digits")
+dig = ui.trained_or_button(tb.run_digits, dcfg, tb.DigitsConfig(device=device), what="digits net", key="train-digits")
 if dig is not None:
     ui.plot(figs.digits_strip(dig.ood_images), key="ood-examples")
     ui.plot(figs.uncertainty_figure(demo.uncertainty(dig)), key="uncertainty")

@@ -8,7 +8,6 @@ from dropviz.demos import bayesian as demo
 from dropviz.figures import bayesian as figs
 from dropviz.layers import bayesian as bl
 from dropviz.train import bayesian as tb
-from dropviz.ui.experiment import trained_or_button
 
 ui.app_shell()
 
@@ -28,7 +27,7 @@ seed, device = ui.seed(), ui.device()
 epochs = ui.bound_slider("Epochs (dense baseline, then Sparse VD from its weights)", 20, 150,
                          tb.SparseVDConfig.epochs, 10, key="epochs")
 cfg = tb.SparseVDConfig(epochs=epochs, seed=seed, device=device)
-result = trained_or_button(tb.run_sparsevd, cfg, tb.SparseVDConfig(device=device),
+result = ui.trained_or_button(tb.run_sparsevd, cfg, tb.SparseVDConfig(device=device),
                            what="64-300-100-10 MLP, dense then Sparse VD", key="train-svd")
 if result is not None:
     threshold = ui.bound_slider("Prune where log α >", -8.0, 8.0, bl.THRESHOLD, 0.25, key="threshold",

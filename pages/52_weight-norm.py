@@ -7,7 +7,6 @@ from dropviz.claims import bayesian as cl
 from dropviz.demos import bayesian as demo
 from dropviz.figures import bayesian as figs
 from dropviz.train import bayesian as tb
-from dropviz.ui.experiment import trained_or_button
 
 ui.app_shell()
 
@@ -46,7 +45,7 @@ st.subheader("Training: plain vs weight norm vs weight norm with data-dependent 
 st.markdown("The data-dependent init draws v ~ N(0, 0.05²) and sets g = 1/σ[t], b = −μ[t]/σ[t] from one batch, so "
             "every layer starts with pre-activations of mean 0 and std 1.")
 cfg = tb.WeightNormConfig(seed=ui.seed(), device=ui.device())
-result = trained_or_button(tb.run_weightnorm, cfg, tb.WeightNormConfig(device=ui.device()), what="three nets",
+result = ui.trained_or_button(tb.run_weightnorm, cfg, tb.WeightNormConfig(device=ui.device()), what="three nets",
                            key="train-wn")
 if result is not None:
     ui.plot(figs.convergence_figure(result), key="convergence")

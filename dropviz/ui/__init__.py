@@ -8,6 +8,7 @@ from dropviz.ui.cache import PRIVATE_ENTRIES, compute, figure
 from dropviz.ui.classroom import after_page as share_panel
 from dropviz.ui.classroom import lesson_link, presenting
 from dropviz.ui.classroom import styles as classroom_styles
+from dropviz.ui.experiment import trained_or_button
 from dropviz.ui.nav import (
     HOME,
     PAGES,
@@ -73,7 +74,7 @@ __all__ = [
     "controls", "current_page", "device", "figure", "flag", "image_source", "in_progress", "method_facts",
     "method_header", "methods_facts", "navigation", "number_word", "p_slider", "page_claims", "page_key",
     "page_not_found", "plot", "prewarm", "print_styles", "queue", "requested_path", "sections", "seed",
-    "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "warn_bad_params",
+    "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "trained_or_button", "warn_bad_params",
     "ask", "chart_rows", "plot_config", "table", "share_panel",
     "lesson_link", "presenting", "classroom_styles", "forget_controls", "hidden_keys", "seen_controls",
 ]
