@@ -31,6 +31,7 @@ KEEP_RESULTS = 32  # trained results kept (least recently used dropped first); e
 POLL_S = 0.5  # how often a waiting or training session looks at its job
 TRAIN_BUDGET_S = 180.0  # default time budget of one training: every page's default trains in well under a minute
 _OWNER = "_dropviz_session_owner"  # session_state: this session's id in the queue
+PANEL_KEY = "dropviz-training"  # job panel container key; the browser sees class "st-key-dropviz-training-…"
 
 
 def train_budget_s() -> float:
@@ -135,12 +136,19 @@ def _capacity(q: jobs.JobQueue) -> str:
 
 @st.fragment(run_every=POLL_S)
 def _job_panel(config: Hashable, what: str) -> None:
-    """The job's place in the queue or its progress, and Stop. Reruns the page once the result is in."""
+    """The job's place in the queue or its progress, and Stop. Reruns the page once the result is in. It draws
+    in a keyed container, so a browser (and the e2e tests) can tell that the page still waits for a training."""
     q = queue()
     status = q.status(config)
     if status is None or status.finished:
         st.rerun(scope="app")  # done (or stopped, failed): the page shows what became of it
         return
+    with st.container(key=f"{PANEL_KEY}-{abs(hash(config)):x}"):
+        _job_panel_body(q, config, status, what)
+
+
+def _job_panel_body(q: jobs.JobQueue, config: Hashable, status: jobs.JobStatus, what: str) -> None:
+    """The panel's contents: the queue place or the progress bar, then Stop (for an owner of the job)."""
     if status.state is jobs.JobState.QUEUED:
         ahead = status.position - 1
         st.info(f"Waiting for a free trainer: {'you are next' if ahead == 0 else f'{ahead} ahead of you'} "

@@ -21,6 +21,7 @@ import urllib.request
 import pytest
 
 from dropviz import claims, ui
+from dropviz.ui import training
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -118,17 +119,20 @@ _PAGE_STATE = """() => {
     const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
     return {
         busy: document.querySelector('[data-testid="stStatusWidget"]') !== null
+              || document.querySelector('[class*="st-key-%s-"]') !== null
               || document.querySelectorAll('[data-stale="true"]').length > 0
               || !charts.every(c => c.querySelector('.js-plotly-plot .main-svg')),
         size: document.querySelectorAll('[data-testid="stMain"] *').length,
     };
-}"""
+}""" % training.PANEL_KEY  # a training panel is on the page: it will rerun the page when the result is in
 
 
 def settle(pg, timeout_s: float = 120, quiet_s: float = 1.5) -> None:
-    """Wait until the script has finished and the page has stopped changing: no running/stale marker,
-    every chart element has drawn its plot (Plotly loads lazily), and the DOM size is unchanged for
-    ``quiet_s`` seconds (the status widget appears only after a delay, so its absence alone proves nothing)."""
+    """Wait until the script has finished and the page has stopped changing: no running/stale marker, no
+    training panel (:func:`dropviz.ui.training._job_panel`: a queue place or a progress bar, which polls and
+    then reruns the whole page when the result is in), every chart element has drawn its plot (Plotly loads
+    lazily), and the DOM size is unchanged for ``quiet_s`` seconds (the status widget appears only after a
+    delay, so its absence alone proves nothing)."""
     pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
     deadline = time.time() + timeout_s
     last, since = None, time.time()
@@ -173,7 +177,9 @@ def test_a_shared_link_is_the_first_visit_after_a_server_start(browser):
 @pytest.mark.parametrize("spec", ui.all_pages(), ids=lambda s: s.url_path)
 def test_page_renders_in_chromium(server, page, spec):
     page.goto(f"{server}/{'' if spec == ui.HOME else spec.url_path}")
-    settle(page, timeout_s=180)  # the first visit to "Does it remember?" trains its default experiment
+    # A page whose default experiment trains on the first visit waits for it, and perhaps behind the default
+    # training of the page before it (one training at a time, server-wide; the queue outlives a page visit).
+    settle(page, timeout_s=600 if spec.trains else 120)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator("h1").first.inner_text().strip()
     plots = page.locator(".js-plotly-plot")
