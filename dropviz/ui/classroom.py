@@ -25,8 +25,6 @@ H1_PX = 44  # the page title in presenter mode
 HIDDEN_CSS = """<style>
 /* a control a lesson link hides: drawn disabled (its value fixed at the link's) and not shown */
 div[class*="st-key-dvhidden_"] { display: none !important; }
-/* a printed page is the lesson: no share panel */
-@media print { .st-key-dvshare { display: none !important; } }
 </style>"""
 
 PRESENTER_CSS = f"""<style>

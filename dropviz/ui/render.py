@@ -291,7 +291,8 @@ PRINT_CSS = """<style>
 @media print {
   /* a printed page is the lesson, not the controls: no sidebar, header, toolbar or status widget */
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  .st-key-dvshare { display: none !important; }  /* nor the share panel (ui.classroom) */
   /* the main block takes the whole width and flows over pages instead of scrolling inside the window */
   [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
     position: static !important; overflow: visible !important; height: auto !important; }

@@ -64,8 +64,9 @@ def test_another_page_renders_in_full_while_a_job_trains():
     _train_button(a)[0].click().run()
     owner = a.session_state["_dropviz_session_owner"]
     try:
-        wait_until(a, lambda: ui.queue().status(cfg).state is jobs.JobState.RUNNING, timeout=600,
-                   what="the queue reaching the job")
+        wait_until(a, lambda: ui.queue().status(cfg).state is jobs.JobState.RUNNING
+                   and ui.queue().status(cfg).progress.total > 0, timeout=600,
+                   what="the queue reaching the job and its first progress report")
         other = open_page("pages/41_backprop.py")  # another session, another page
         assert_clean(other, "backprop while training")
         assert len(other.get("plotly_chart")) == 2 and other.dataframe

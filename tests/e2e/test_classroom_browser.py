@@ -122,7 +122,7 @@ def test_presenter_mode_at_1280x720(server, browser, spec):  # noqa: F811
     pg = ctx.new_page()
     try:
         pg.goto(f"{server}/{spec.url_path}?present=true")
-        settle(pg, timeout_s=180)
+        settle(pg, timeout_s=600 if spec.trains else 180)  # as in test_page_renders_in_chromium
         layout = pg.evaluate(_LAYOUT)
         assert layout["overflow"] <= 0, f"{spec.url_path} overflows by {layout['overflow']}px"
         assert layout["chartRight"] <= layout["mainRight"] + 1, layout
