@@ -123,7 +123,8 @@ _PAGE_STATE = """() => {
         busy: document.querySelector('[data-testid="stStatusWidget"]') !== null
               || document.querySelector('[class*="st-key-%s-"]') !== null
               || document.querySelectorAll('[data-stale="true"]').length > 0
-              || !charts.every(c => c.querySelector('.js-plotly-plot .main-svg')),
+              || !charts.every(c => c.querySelector('.js-plotly-plot .main-svg'))
+              || document.querySelector('[data-testid="stMain"] h1') === null,  // mid-rerun: not its final page
         size: document.querySelectorAll('[data-testid="stMain"] *').length,
     };
 }""" % training.PANEL_KEY  # a training panel is on the page: it will rerun the page when the result is in
@@ -183,7 +184,8 @@ def test_page_renders_in_chromium(server, page, spec):
     # training of the page before it (one training at a time, server-wide; the queue outlives a page visit).
     settle(page, timeout_s=600 if spec.trains else 120)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator("h1").first.inner_text().strip()
+    assert page.locator("h1").first.inner_text(timeout=120_000).strip()  # a late rerun may redraw the page
+    settle(page)
     plots = page.locator(".js-plotly-plot")
     if spec != ui.HOME:
         assert plots.count() >= 1
