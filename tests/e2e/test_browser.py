@@ -119,8 +119,11 @@ def page(browser):
 
 _PAGE_STATE = """() => {
     const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    const app = document.querySelector('[data-testid="stApp"]');
+    const script = app ? app.getAttribute('data-test-script-state') : 'initial';
     return {
-        busy: document.querySelector('[data-testid="stStatusWidget"]') !== null
+        busy: script !== 'notRunning'  // the frontend's own run state: initial, running, rerunRequested, ...
+              || document.querySelector('[data-testid="stStatusWidget"]') !== null
               || document.querySelector('[class*="st-key-%s-"]') !== null
               || document.querySelectorAll('[data-stale="true"]').length > 0
               || !charts.every(c => c.querySelector('.js-plotly-plot .main-svg'))
