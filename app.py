@@ -4,6 +4,7 @@ import streamlit as st
 
 from dropviz import ui
 
+ui.choose_language()  # ?lang=, else the browser's language: before any text is drawn
 st.set_page_config(
     page_title="DropViz: dropout, shown and proven",
     page_icon=":material/grain:",
@@ -15,6 +16,7 @@ page = ui.navigation()
 ui.print_styles()
 ui.classroom_styles()  # hidden controls of a lesson link; presenter mode
 ui.forget_controls()  # the URL-bound controls drawn from here on are this run's (the share panel lists them)
+ui.bad_language_link()  # before the selector, which drops a value it cannot use from the URL
 ui.sidebar()
 ui.prewarm.start()  # once per server: every page's p steps computed in the background
 ui.page_not_found(page)

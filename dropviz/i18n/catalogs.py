@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 FAMILIES = ("dense", "conv", "recurrent", "training", "bayesian")
 _EPOCH = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)  # fixed header dates: no churn in git
+_TRAIN_DOMAIN = {"dropviz/train/lab.py": "training", "dropviz/train/recall.py": "recurrent"}
 _PAGE_DOMAIN = {"0": "core", "1": "dense", "2": "conv", "3": "recurrent", "4": "training", "5": "bayesian"}
 
 
@@ -37,9 +38,9 @@ def domain_of(rel: str) -> str | None:
         return "claims"
     if rel in ("dropviz/methods.py", "dropviz/frameworks.py"):
         return "methods"
-    if rel.startswith(("dropviz/figures/", "dropviz/demos/")) and name in FAMILIES:
+    if rel.startswith(("dropviz/figures/", "dropviz/demos/", "dropviz/train/")) and name in FAMILIES:
         return name
-    return "core"
+    return _TRAIN_DOMAIN.get(rel, "core")
 
 
 def sources() -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ from dropviz.ui.classroom import after_page as share_panel
 from dropviz.ui.classroom import lesson_link, presenting
 from dropviz.ui.classroom import styles as classroom_styles
 from dropviz.ui.experiment import trained_or_button
+from dropviz.ui.language import bad_language_link, choose_language, language_selector, prose
 from dropviz.ui.nav import (
     HOME,
     PAGES,
@@ -77,4 +78,5 @@ __all__ = [
     "show_claim_results", "show_claims", "sidebar", "train_job", "trained", "trained_or_button", "warn_bad_params",
     "ask", "chart_rows", "plot_config", "table", "share_panel",
     "lesson_link", "presenting", "classroom_styles", "forget_controls", "hidden_keys", "seen_controls",
+    "bad_language_link", "choose_language", "language_selector", "prose",
 ]

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 import streamlit as st
 
-from dropviz import claims
+from dropviz import claims, i18n
 from dropviz.data.images import WorkingImage
 
 # -- computation ------------------------------------------------------------------------------------
@@ -93,7 +93,8 @@ def figure(builder: Callable[..., Any], fn: Callable[..., Any], /, *extra: Any, 
     if _is_private(kwargs) or any(isinstance(v, WorkingImage) and v.private for v in extra):
         return builder(compute(fn, **kwargs), *extra)
     names = tuple(f"{f.__module__}.{f.__qualname__}" for f in (builder, fn))
-    return _figure(builder, fn, names, extra, tuple(sorted(kwargs.items())))
+    # A figure's titles and legends are in the reader's language: one cached copy per language.
+    return _figure(builder, fn, names + (i18n.language(),), extra, tuple(sorted(kwargs.items())))
 
 
 @st.cache_resource(max_entries=MAX_FIGURES, show_spinner=False, hash_funcs=_HASH)

@@ -170,6 +170,9 @@ def sidebar() -> None:
             help="Auto-detected: CUDA, then Apple MPS, then CPU. Masks are reproducible per device.",
         )
         st.caption(f"Computing on **{describe(device())}**")
+        from dropviz.ui.language import language_selector
+
+        language_selector()
 
 
 def seed() -> int:
