@@ -20,7 +20,10 @@ st.markdown(
     "−KL ≈ k1·σ(k2 + k3·log α) − 0.5·log(1 + 1/α) − k1 (k1 = 0.63576, k2 = 1.87320, k3 = 1.48695), which "
     "rewards large α. A weight with **log α > 3** (α > 20, a Bernoulli drop rate above 0.95) carries only noise: "
     "it is **pruned**. Training uses the local reparameterisation trick (one noise draw per pre-activation), "
-    "a KL warm-up, and leaves out weights beyond the threshold as the authors' code does."
+    "a KL warm-up, and leaves out weights beyond the threshold as the authors' code does. θ starts from the dense "
+    "baseline's weights (the paper fine-tunes pretrained nets). The KL is weighted per example as in the paper's "
+    f"MNIST runs: ×{tb.SparseVDConfig.kl_max:g} ≈ 1,197 / 60,000, because we have 50× fewer training examples. "
+    "At the full weight (the variational bound itself) 99% of the weights go and 1-3 points of accuracy with them."
 )
 ui.plot(figs.kl_figure(ui.compute(demo.kl_curve)), key="kl")
 seed, device = ui.seed(), ui.device()
@@ -53,8 +56,9 @@ if result is not None:
     st.caption(
         f"Trained in {result.seconds:.1f} s on 1,197 digits, validated on 600. The paper's LeNet-300-100 on MNIST "
         "(60,000 images of 28 × 28) keeps 1.5% of its weights (68× fewer) at 1.92% error vs 1.64% dense. Here the "
-        "inputs are 8 × 8 and the training set is 50× smaller, so the KL weighs 50× more per example: the net is "
-        "pruned harder and loses a few points of accuracy."
+        "inputs are 8 × 8, the net keeps about 5% of its weights and loses at most a third of a point on seeds 0-7 "
+        f"(KL weight ×{result.config.kl_max:g} after a warm-up over epochs {result.config.warmup[0]}-"
+        f"{result.config.warmup[1]})."
     )
     ui.show_claim_results([claims.get("sparsevd.prunes_most_weights").result(cl.prune_measurement(result))])
 ui.show_claim_results([ui.compute(claims.run, claim_id="sparsevd.kl_approximation")])

@@ -121,25 +121,33 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 
 def ood_measurement(r: tb.DigitsResult) -> Measurement:
-    h_in = float(_entropy(r.val.mean_probs).mean())
-    mi_in = float((_entropy(r.val.mean_probs) - r.val.mean_entropy).mean())
-    hs = [float(_entropy(o.mean_probs).mean()) for o in r.ood]
-    mis = [float((_entropy(o.mean_probs) - o.mean_entropy).mean()) for o in r.ood]
-    ok = all(h > h_in for h in hs) and all(m > mi_in for m in mis)
-    parts = "; ".join(f"{k}: {h:.3f} / {m:.3f}" for k, h, m in zip(tb.OOD_KINDS, hs, mis, strict=True))
+    """Mutual information (BALD) of the MC average, pooled over the OOD kinds, against the test digits'. Predictive
+    entropy and each kind are reported, not required: at some seeds the net is confidently wrong on a whole kind
+    (seed 4: rotated digits 0.006 nats, cat patches 0.040, test digits 0.120), so they cannot be promised."""
+    h_in_all = _entropy(r.val.mean_probs)  # (n_val,)
+    h_in, mi_in = float(h_in_all.mean()), float((h_in_all - r.val.mean_entropy).mean())
+    h_ood = [_entropy(o.mean_probs) for o in r.ood]  # per kind (OOD_SIZE,)
+    mi_ood = [h - o.mean_entropy for h, o in zip(h_ood, r.ood, strict=True)]
+    h_pool, mi_pool = float(np.concatenate(h_ood).mean()), float(np.concatenate(mi_ood).mean())
+    ratio = mi_pool / mi_in if mi_in > 0 else (float("inf") if mi_pool > 0 else float("nan"))
+    parts = "; ".join(f"{k}: {float(h.mean()):.3f} / {float(m.mean()):.3f}"
+                      for k, h, m in zip(tb.OOD_KINDS, h_ood, mi_ood, strict=True))
     return Measurement(
-        ok, min(hs) - h_in,
+        bool(mi_pool >= 0.01 and ratio >= 1.5), ratio,
         f"mean predictive entropy / mutual information (nats, {tb.T_DIGITS} passes): test digits {h_in:.3f} / "
-        f"{mi_in:.3f}; {parts}; every OOD set must be higher on both (value: the smallest entropy difference)",
+        f"{mi_in:.4f}; all {sum(len(h) for h in h_ood)} OOD inputs {h_pool:.3f} / {mi_pool:.4f} ({parts}); the OOD "
+        "inputs' mutual information must be ≥ 1.5× the test digits' and ≥ 0.01 nats (identical passes give 0 up to "
+        "rounding; value: the ratio)",
     )
 
 
 @claim(
     "mc.ood_entropy_higher",
-    "Inputs unlike the training digits (uniform noise, digits rotated by 90°, patches of the cat shrunk to 8 × 8) "
-    "get a higher predictive entropy and a higher mutual information (BALD) than ordinary test digits.",
+    "Inputs unlike the training digits (uniform noise, digits rotated by 90°, patches of the cat shrunk to 8 × 8), "
+    "taken together, get at least 1.5 times the mutual information (BALD: how much the dropout passes disagree) "
+    "of ordinary test digits.",
     mutations=(MC_OFF,),
-    measures="smallest OOD mean entropy minus the test digits' mean entropy (nats)")
+    measures="mean mutual information on the OOD inputs ÷ on the test digits")
 def ood_entropy_higher(*, quick: bool = False, seed: int = 0) -> Measurement:
     return ood_measurement(_digits(seed))
 
@@ -177,14 +185,15 @@ def better_calibrated(*, quick: bool = False, seed: int = 0) -> Measurement:
 
 # -- Sparse VD ----------------------------------------------------------------------------------------------
 
-# Accuracy (as a fraction) the pruned net may lose against the dense baseline. The paper loses 0.28 points on
-# MNIST (LeNet-300-100, 60,000 examples); on 1,197 digits the KL term weighs ~50× more per example and Sparse VD
-# loses 2-4 points here, so the issue's "at most 1 point" does not hold in this setting (said on the page).
-MAX_LOSS = 0.04
+# Accuracy (as a fraction) the pruned net may lose against the dense baseline: the issue's "at most 1 point"
+# (the paper loses 0.28 points on MNIST with LeNet-300-100). It holds with the KL weighted per example as in the
+# paper's MNIST runs (SparseVDConfig.kl_max); at the full weight on 1,197 digits 1-3 points are lost.
+MAX_LOSS = 0.01
 
 
 def sparsevd_config(quick: bool, seed: int = 0) -> tb.SparseVDConfig:
-    return tb.SparseVDConfig(epochs=30, warmup=(3, 12), seed=seed) if quick else tb.SparseVDConfig(seed=seed)
+    """The page's default training (≈ 2.5 s on one thread), in quick mode too: the claim is about that result."""
+    return tb.SparseVDConfig(seed=seed)
 
 
 def prune_measurement(r: tb.SparseVDResult) -> Measurement:
@@ -204,15 +213,16 @@ def prune_measurement(r: tb.SparseVDResult) -> Measurement:
         removed >= 0.9 and dense - acc <= MAX_LOSS, removed,
         f"log α > {bl.THRESHOLD:g}: {removed:.1%} of {sum(k.size for k in keep):,} weights removed "
         f"({sum(k.size for k in keep) / max(sum(int(k.sum()) for k in keep), 1):.0f}× fewer), validation accuracy "
-        f"{acc:.3f} vs {dense:.3f} for the dense baseline; needs ≥ 90% removed and ≤ {MAX_LOSS * 100:g} points lost "
-        f"(on 1,197 training digits the KL weighs ~50× more per example than on MNIST's 60,000)",
+        f"{acc:.3f} vs {dense:.3f} for the dense baseline (same layers, data and epochs); needs ≥ 90% removed and "
+        f"≤ {MAX_LOSS * 100:g} point lost (KL weight {r.config.kl_max:g} after the warm-up, "
+        f"{len(r.history)} epochs from the dense baseline's weights)",
     )
 
 
 @claim(
     "sparsevd.prunes_most_weights",
     "Sparse variational dropout on a 64-300-100-10 MLP on digits removes at least 90% of the weights (those with "
-    "log α > 3) while losing at most 4 points of validation accuracy against the same MLP trained without it.",
+    "log α > 3) while losing at most 1 point of validation accuracy against the same MLP trained without it.",
     mutations=(Mutation("KL sign flipped", "dropviz.layers.bayesian:neg_kl", _kl_sign),),
     measures="fraction of weights removed")
 def prunes_most_weights(*, quick: bool = False, seed: int = 0) -> Measurement:

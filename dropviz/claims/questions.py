@@ -146,7 +146,7 @@ QUESTIONS: dict[str, Question] = {q.claim: q for q in (
              "Sparse variational dropout on the digits MLP: what fraction of its weights ends with log α > 3 "
              "(pruned)?",
              "The KL term pushes every weight's noise up unless the data needs that weight; in a small net on a "
-             "small task most weights are not needed, so nearly all of them end up as pure noise and are removed.",
+             "small task most weights are not needed, so most of them end up as pure noise and are removed.",
              lo=0.0, hi=1.0, step=0.01, tolerance=0.05),
     Question("weightnorm.grad_v_orthogonal",
              "Weight normalization, w = g·v/‖v‖: what is the angle between the gradient ∇_v L and v?",
