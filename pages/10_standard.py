@@ -44,11 +44,11 @@ st.subheader(_("3 · One unit's output over many masks"))
 uo = ui.compute(dense_demo.unit_output, p=p, seed=seed, device=device)
 ui.plot(ui.figure(figs.unit_output_figure, dense_demo.unit_output, p=p, seed=seed, device=device), key="unit_output")
 m1, m2, m3 = st.columns(3)
-m1.metric(_("No-dropout value w·a"), f"{uo.no_dropout:.3f}")
-m2.metric(_("Mean over masks"), f"{uo.mean:.3f}",
-          _("{delta} from no dropout").format(delta=f"{uo.mean - uo.no_dropout:+.3f}"),
+m1.metric(_("No-dropout value w·a"), figs.num(uo.no_dropout, ".3f"))
+m2.metric(_("Mean over masks"), figs.num(uo.mean, ".3f"),
+          _("{delta} from no dropout").format(delta=figs.num(uo.mean - uo.no_dropout, "+.3f")),
           delta_color="off", delta_arrow="off")
-m3.metric(_("Std over masks"), f"{uo.std:.3f}", _("theory {std}").format(std=f"{uo.theory_std:.3f}"),
+m3.metric(_("Std over masks"), figs.num(uo.std, ".3f"), _("theory {std}").format(std=figs.num(uo.theory_std, ".3f")),
           delta_color="off", delta_arrow="off")
 st.caption(_("Theory: Var[z] = p/(1−p) · Σᵢ wᵢ² aᵢ². Dropout keeps the mean and adds this much noise."))
 

@@ -23,8 +23,9 @@ mp = ui.compute(dense_demo.mask_pair, **args)
 st.subheader(_("The two masks, same shape, same p, same seed"))
 ui.plot(ui.figure(figs.mask_pair_figure, dense_demo.mask_pair, **args), key="masks")
 if mp.gaussian_negative > 0:
-    st.info(i18n.prose("gaussian", "sign_flip", p=f"{p:g}", std=f"{masks.gaussian_std(p):.3g}",
-                       negative=f"{mp.gaussian_negative:.1%}", n=i18n.fmt(mp.n, 0), theory=f"{mp.theory_negative:.1%}"),
+    st.info(i18n.prose("gaussian", "sign_flip", p=figs.num(p, "g"), std=figs.num(masks.gaussian_std(p), ".3g"),
+                       negative=figs.num(mp.gaussian_negative, ".1%"), n=i18n.fmt(mp.n, 0),
+                       theory=figs.num(mp.theory_negative, ".1%")),
             icon=":material/swap_vert:")
 
 st.subheader(_("Distribution of mask values"))
@@ -36,16 +37,16 @@ with right:
     st.table(
         {
             "": [_("mean"), _("variance"), _("std")],
-            "Bernoulli": [f"{v:.4f}" for v in (mp.bernoulli_mean, mp.bernoulli_var, mp.bernoulli_var**0.5)],
-            _("Gaussian"): [f"{v:.4f}" for v in (mp.gaussian_mean, mp.gaussian_var, mp.gaussian_var**0.5)],
-            _("Theory"): [f"{v:.4f}" for v in (1.0, mp.theory_var, theory_std)],
+            "Bernoulli": [figs.num(v, ".4f") for v in (mp.bernoulli_mean, mp.bernoulli_var, mp.bernoulli_var**0.5)],
+            _("Gaussian"): [figs.num(v, ".4f") for v in (mp.gaussian_mean, mp.gaussian_var, mp.gaussian_var**0.5)],
+            _("Theory"): [figs.num(v, ".4f") for v in (1.0, mp.theory_var, theory_std)],
         },
         hide_index=True,
     )
     st.caption(_("Bernoulli and Gaussian columns are measured over {n} draws of each mask. "
                  "At p = 1 DropViz drops the layer (zeros): the Gaussian's variance would be infinite.").format(
                      n=i18n.fmt(mp.n, 0)))
-    st.warning(i18n.prose("gaussian", "common_error", pq=f"{p * (1 - p):.3g}", std=f"{theory_std:.3g}"),
+    st.warning(i18n.prose("gaussian", "common_error", pq=figs.num(p * (1 - p), ".3g"), std=figs.num(theory_std, ".3g")),
                icon=":material/error:")
 
 ui.show_claims(p=p, seed=seed, device=device)

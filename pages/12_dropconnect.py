@@ -35,14 +35,15 @@ def inference_panel() -> None:
                    n_gauss=n_gauss, device=device)
     ui.plot(figs.dropconnect_inference_figure(d), key="inference")
     m1, m2, m3 = st.columns(3)
-    m1.metric(_("Weight scaling error"), f"{d.err_weight_scaling:.4f}", help=_("mean |relu(Wv+b) − MC reference|"))
-    m2.metric(_("Gaussian moment matching error"), f"{d.err_gaussian:.4f}",
+    m1.metric(_("Weight scaling error"), figs.num(d.err_weight_scaling, ".4f"),
+              help=_("mean |relu(Wv+b) − MC reference|"))
+    m2.metric(_("Gaussian moment matching error"), figs.num(d.err_gaussian, ".4f"),
               help=_("mean |average of relu(N(μ, σ²)) samples − MC reference|"))
     kept = (1 - p) * n_in
-    m3.metric(_("Surviving weights per unit"), f"{kept:.1f}", help=_("(1−p)·in, on average"))
+    m3.metric(_("Surviving weights per unit"), figs.num(kept, ".1f"), help=_("(1−p)·in, on average"))
     ui.prose("moment_matching", page="dropconnect")
     if 0 < min(p, 1 - p) * n_in < MIN_TERMS_FOR_CLT:
-        few = f"{min(p, 1 - p) * n_in:.1f}"
+        few = figs.num(min(p, 1 - p) * n_in, ".1f")
         st.info(i18n.prose("dropconnect", "few_survive" if p > 0.5 else "few_dropped", n=few),
                 icon=":material/info:")
     ui.show_claims(p=p, seed=seed, in_features=n_in,

@@ -19,7 +19,7 @@ alpha, beta = ui.controls(
 d = ui.compute(dense_demo.standout_demo, alpha=alpha, beta=beta, seed=seed, device=device)
 st.subheader(_("Keep probability and the test-time output"))
 ui.plot(figs.standout_curves_figure(d), key="curves")
-ui.prose("test_time", input_sum=f"{d.input_sum:.2f}")
+ui.prose("test_time", input_sum=figs.num(d.input_sum, ".2f"))
 st.subheader(_("One batch: keep probability per unit, and this draw's dropped units"))
 ui.plot(figs.standout_batch_figure(d), key="batch")
 st.caption(_("Drives come from a seeded linear layer on random inputs (8 examples × 16 units)."))

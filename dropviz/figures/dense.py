@@ -9,7 +9,21 @@ from plotly.subplots import make_subplots
 from dropviz.demos.dense import DropConnectDemo, MaskPair, NetworkAnimation, StandoutDemo, TrainTest, UnitOutput
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import add_play_controls, binned, heatmap, matrix_axes, style
-from dropviz.i18n import _, fmt
+from dropviz.i18n import LOCALES, _, fmt, language
+
+# --------------------------------------------------------------------------------------------------
+# Numbers in the dense pages' sentences, legends and metrics
+
+
+def num(x: float, spec: str) -> str:
+    """``x`` formatted by a Python format ``spec`` (".3f", "+.3f", ".1%", "g": the digits the page shows) with
+    the current language's decimal separator (es, ro: a comma). No grouping: these values are small."""
+    from babel.numbers import get_decimal_symbol
+
+    text = format(x, spec)
+    sep = get_decimal_symbol(LOCALES[language()])
+    return text.replace(".", sep) if sep != "." else text
+
 
 # --------------------------------------------------------------------------------------------------
 # Standard dropout
@@ -154,9 +168,9 @@ def unit_output_figure(uo: UnitOutput) -> go.Figure:
                            hovertemplate=_("z ≈ %{x:.3f}: %{y} masks") + "<extra></extra>"))
     top = float(n.max()) * 1.05
     fig.add_scatter(x=[uo.no_dropout] * 2, y=[0, top], mode="lines", line=dict(color=pal.VERMILION, width=4),
-                    name=_("no dropout: {value}").format(value=f"{uo.no_dropout:.3f}"))
+                    name=_("no dropout: {value}").format(value=num(uo.no_dropout, ".3f")))
     fig.add_scatter(x=[uo.mean] * 2, y=[0, top], mode="lines", line=dict(color=pal.INK, width=2, dash="dash"),
-                    name=_("mean over masks: {value}").format(value=f"{uo.mean:.3f}"))
+                    name=_("mean over masks: {value}").format(value=num(uo.mean, ".3f")))
     style(fig, height=340)
     fig.update_xaxes(title_text="z = w · (a ⊙ m) / (1−p)")
     fig.update_yaxes(title_text=_("masks"))
@@ -189,7 +203,8 @@ def mask_pair_figure(mp: MaskPair) -> go.Figure:
     xb, xg = mp.x * mp.bernoulli, mp.x * mp.gaussian
     hx = max(float(np.abs(xb).max()), float(np.abs(xg).max()), 1e-6)
     for row, z in ((1, xb), (2, xg)):
-        tr = heatmap(z, zmin=-hx, zmax=hx, colorscale="PuOr", showscale=row == 1, colorbar_title=_("value"))
+        tr = heatmap(z, zmin=-hx, zmax=hx, colorscale="PuOr", showscale=row == 1, colorbar_title=_("value"),
+                     hover=_("row %{y}, col %{x}: x ⊙ mask = %{z:.3f}") + "<extra></extra>")
         fig.add_trace(tr, row=row, col=3)
     x_top = max(float(np.abs(mp.x).max()), 1e-6)
     for row in (1, 2):
@@ -243,10 +258,12 @@ def dropconnect_masks_figure(d: DropConnectDemo, examples: int = 2) -> go.Figure
     titles += [_("Dropout (rows), example {i}").format(i=i + 1) for i in range(k)]
     fig = make_subplots(rows=2, cols=k, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.05)
     hi = float(max(d.dc_mask.max(), d.dropout_mask.max(), 1e-6))
+    hover = _("output %{y}, input %{x}: mask %{z:.3f}") + "<extra></extra>"
     for i in range(k):
-        fig.add_trace(heatmap(d.dc_mask[i], zmin=0, zmax=hi, showscale=i == 0, colorbar_title=_("mask")),
+        fig.add_trace(heatmap(d.dc_mask[i], zmin=0, zmax=hi, showscale=i == 0, colorbar_title=_("mask"),
+                              hover=hover),
                       row=1, col=i + 1)
-        fig.add_trace(heatmap(d.dropout_mask[i], zmin=0, zmax=hi, showscale=False), row=2, col=i + 1)
+        fig.add_trace(heatmap(d.dropout_mask[i], zmin=0, zmax=hi, showscale=False, hover=hover), row=2, col=i + 1)
         for r in (1, 2):
             matrix_axes(fig, row=r, col=i + 1, x_title=_("input j") if r == 2 else "",
                         y_title=_("output i") if i == 0 else "")
@@ -262,10 +279,10 @@ def dropconnect_inference_figure(d: DropConnectDemo) -> go.Figure:
     fig.add_bar(x=units, y=d.mc_reference, name=_("Monte Carlo reference ({n} masks)").format(n=fmt(d.n_mc, 0)),
                 marker_color=pal.LIGHT, marker_line=dict(color=pal.GREY, width=1))
     fig.add_scatter(x=units, y=d.weight_scaling, mode="markers",
-                    name=_("weight scaling (error {err})").format(err=f"{d.err_weight_scaling:.4f}"),
+                    name=_("weight scaling (error {err})").format(err=num(d.err_weight_scaling, ".4f")),
                     marker=dict(symbol="x", size=12, color=pal.VERMILION))
     fig.add_scatter(x=units, y=d.gaussian, mode="markers",
-                    name=_("Gaussian moment matching (error {err})").format(err=f"{d.err_gaussian:.4f}"),
+                    name=_("Gaussian moment matching (error {err})").format(err=num(d.err_gaussian, ".4f")),
                     marker=dict(symbol="circle", size=10, color=pal.GREEN))
     style(fig, height=380)
     fig.update_xaxes(title_text=_("output unit"), dtick=1)
