@@ -233,8 +233,10 @@ def mask_histogram_figure(mp: MaskPair) -> go.Figure:
     for name, s, color in (("Bernoulli", mp.bernoulli_sample, pal.BLUE),
                            (_("Gaussian"), mp.gaussian_sample, pal.ORANGE)):
         c, n, w = binned(s, edges)
+        # .replace, not .format: str.format would read plotly's %{y:.3f} as a field of its own
         fig.add_bar(x=c, y=n / s.size, width=w, name=name, marker_color=color, opacity=0.75,
-                    hovertemplate=name + ": " + _("%{y:.3f} of draws near %{x:.2f}") + "<extra></extra>")
+                    hovertemplate=_("{name}: %{y:.3f} of draws near %{x:.2f}").replace("{name}", name)
+                    + "<extra></extra>")
     fig.add_vline(x=1.0, line=dict(color=pal.INK, dash="dash"), annotation_text=_("mean 1"))
     if lo < 0:  # Gaussian draws below 0 turn a positive activation negative
         fig.add_vrect(x0=lo, x1=0, fillcolor=pal.LIGHT, opacity=0.6, line_width=0, layer="below",
