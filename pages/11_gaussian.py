@@ -5,7 +5,7 @@ import streamlit as st
 from dropviz import i18n, masks, methods, ui
 from dropviz.demos import dense as dense_demo
 from dropviz.figures import dense as figs
-from dropviz.i18n import _
+from dropviz.i18n import _, ngettext
 
 ui.app_shell()
 
@@ -43,9 +43,11 @@ with right:
         },
         hide_index=True,
     )
-    st.caption(_("Bernoulli and Gaussian columns are measured over {n} draws of each mask. "
-                 "At p = 1 DropViz drops the layer (zeros): the Gaussian's variance would be infinite.").format(
-                     n=i18n.fmt(mp.n, 0)))
+    st.caption(ngettext("Bernoulli and Gaussian columns are measured over {n} draw of each mask. "
+                        "At p = 1 DropViz drops the layer (zeros): the Gaussian's variance would be infinite.",
+                        "Bernoulli and Gaussian columns are measured over {n} draws of each mask. "
+                        "At p = 1 DropViz drops the layer (zeros): the Gaussian's variance would be infinite.",
+                        mp.n).format(n=i18n.fmt(mp.n, 0)))
     st.warning(i18n.prose("gaussian", "common_error", pq=figs.num(p * (1 - p), ".3g"), std=figs.num(theory_std, ".3g")),
                icon=":material/error:")
 

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 from dropviz.demos.dense import DropConnectDemo, MaskPair, NetworkAnimation, StandoutDemo, TrainTest, UnitOutput
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import add_play_controls, binned, heatmap, matrix_axes, style
-from dropviz.i18n import LOCALES, _, fmt, language
+from dropviz.i18n import LOCALES, _, fmt, language, ngettext
 
 # --------------------------------------------------------------------------------------------------
 # Numbers in the dense pages' sentences, legends and metrics
@@ -132,12 +132,14 @@ def train_test_figure(tt: TrainTest) -> go.Figure:
         ((tt.classic_train, tt.classic_mean, tt.classic_test), 1),
         ((tt.inverted_train, tt.inverted_mean, tt.inverted_test), 2),
     ]
+    mean_name = ngettext("mean of {n} training pass", "mean of {n} training passes", tt.n_masks).format(
+        n=fmt(tt.n_masks, 0))
     for (one, mean, test), col in series:
         first = col == 1
         fig.add_bar(x=units, y=one, name=_("one training pass"), marker_color=pal.SKY, col=col, row=1,
                     showlegend=first, legendgroup="one")
-        fig.add_bar(x=units, y=mean, name=_("mean of {n} training passes").format(n=fmt(tt.n_masks, 0)),
-                    marker_color=pal.BLUE, col=col, row=1, showlegend=first, legendgroup="mean")
+        fig.add_bar(x=units, y=mean, name=mean_name, marker_color=pal.BLUE, col=col, row=1, showlegend=first,
+                    legendgroup="mean")
         fig.add_bar(x=units, y=test, name=_("test-time output"), marker_color=pal.ORANGE, col=col, row=1,
                     showlegend=first, legendgroup="test")
     for col in (1, 2):  # open symbols draw in marker.color
@@ -164,7 +166,7 @@ def unit_output_figure(uo: UnitOutput) -> go.Figure:
     """Histogram of one next-layer unit's pre-activation over many masks, no-dropout value marked."""
     c, n, w = binned(uo.samples, 50)
     fig = go.Figure(go.Bar(x=c, y=n, width=w, marker_color=pal.SKY,
-                           name=_("{n} masks").format(n=fmt(uo.samples.size, 0)),
+                           name=ngettext("{n} mask", "{n} masks", uo.samples.size).format(n=fmt(uo.samples.size, 0)),
                            hovertemplate=_("z ≈ %{x:.3f}: %{y} masks") + "<extra></extra>"))
     top = float(n.max()) * 1.05
     fig.add_scatter(x=[uo.no_dropout] * 2, y=[0, top], mode="lines", line=dict(color=pal.VERMILION, width=4),
@@ -278,7 +280,8 @@ def dropconnect_inference_figure(d: DropConnectDemo) -> go.Figure:
     """Per output unit: the Monte Carlo expectation (truth), weight scaling and Gaussian moment matching."""
     units = np.arange(d.mc_reference.size)
     fig = go.Figure()
-    fig.add_bar(x=units, y=d.mc_reference, name=_("Monte Carlo reference ({n} masks)").format(n=fmt(d.n_mc, 0)),
+    reference = ngettext("Monte Carlo reference ({n} mask)", "Monte Carlo reference ({n} masks)", d.n_mc)
+    fig.add_bar(x=units, y=d.mc_reference, name=reference.format(n=fmt(d.n_mc, 0)),
                 marker_color=pal.LIGHT, marker_line=dict(color=pal.GREY, width=1))
     fig.add_scatter(x=units, y=d.weight_scaling, mode="markers",
                     name=_("weight scaling (error {err})").format(err=num(d.err_weight_scaling, ".4f")),
@@ -304,7 +307,8 @@ def standout_curves_figure(d: StandoutDemo) -> go.Figure:
     fig.add_scatter(x=d.z_grid, y=d.keep_curve, mode="lines", line=dict(color=pal.BLUE, width=3), name="σ(α·z+β·Σa)",
                     row=1, col=1)
     fig.add_scatter(x=d.bin_centers, y=d.bin_rate, mode="markers", marker=dict(color=pal.ORANGE, size=9),
-                    name=_("measured keep rate ({n} units)").format(n=fmt(int(d.bin_count.sum()), 0)), row=1, col=1)
+                    name=ngettext("measured keep rate ({n} unit)", "measured keep rate ({n} units)",
+                                 int(d.bin_count.sum())).format(n=fmt(int(d.bin_count.sum()), 0)), row=1, col=1)
     fig.add_scatter(x=d.z_grid, y=d.relu_curve, mode="lines", line=dict(color=pal.GREY, width=2, dash="dash"),
                     name="relu(z)", row=1, col=2)
     fig.add_scatter(x=d.z_grid, y=d.test_curve, mode="lines", line=dict(color=pal.PURPLE, width=3),
