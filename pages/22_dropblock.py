@@ -27,7 +27,8 @@ def dropblock_panel() -> None:
                                 "cat's maps are not square, so the largest block (the shorter side) still leaves a "
                                 "strip kept."))
     d = ui.compute(conv_demo.dropblock_demo, image=img, p=p, seed=seed, block_size=bs, device=device)
-    st.image(figs.map_tiles(d.maps, d.dropped_at), caption=[figs.filter_name(f.name) for f in imaging.FILTERS], width=TILE)
+    st.image(figs.map_tiles(d.maps, d.dropped_at), caption=[figs.filter_name(f.name) for f in imaging.FILTERS],
+             width=TILE)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(_("Nominal p"), f"{d.p:.0%}")
     m2.metric(_("Expected actual"), f"{d.expected:.1%}",

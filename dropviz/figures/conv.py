@@ -235,7 +235,8 @@ def maxpool_rules_figure(d: MaxPoolDemo) -> go.Figure:
     three test-time rules."""
     units = [f"{i // d.mc_mean.shape[1]},{i % d.mc_mean.shape[1]}" for i in range(d.mc_mean.size)]
     fig = go.Figure()
-    fig.add_bar(x=units, y=d.mc_mean.ravel(), name=_("mean of {n} training outputs").format(n=i18n.fmt(d.n_mc, 0)), marker_color=pal.LIGHT,
+    fig.add_bar(x=units, y=d.mc_mean.ravel(), name=_("mean of {n} training outputs").format(n=i18n.fmt(d.n_mc, 0)),
+                marker_color=pal.LIGHT,
                 marker_line=dict(color=pal.GREY, width=1),
                 error_y=dict(type="data", array=2 * d.mc_se.ravel(), color=pal.GREY, thickness=1.5))
     for rule, name, symbol, colour in (
