@@ -5,14 +5,18 @@ Pictures are small uint8 arrays (the page sends them as PNGs); Plotly figures ca
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
+from babel.lists import format_list
 from plotly.subplots import make_subplots
 
-from dropviz import methods
+from dropviz import i18n, methods
 from dropviz.demos.conv import Animation, DropBlockDemo, ImageDemo, InfoRemoved, MaxDropDemo, MaxPoolDemo, MethodView
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import add_play_controls, colour_levels, data_uri, heatmap, label, matrix_axes, style
+from dropviz.i18n import N_, _, ngettext
 
 
 def percent(x: float) -> str:
@@ -25,42 +29,100 @@ def map_tiles(levels: np.ndarray, dropped: np.ndarray | None = None) -> list[np.
     return [colour_levels(levels[c], None if dropped is None else dropped[c]) for c in range(levels.shape[0])]
 
 
-COLOUR_CHANNELS = ("red", "green", "blue")
+COLOUR_CHANNELS = ("red", "green", "blue")  # (R, G, B) as the captions name them (English: the code's names)
+_CHANNEL_NAMES = {"red": N_("red"), "green": N_("green"), "blue": N_("blue")}
+
+# The filter bank's names and what each detects (dropviz.imaging, English) as shown on these pages; the four
+# edge filters are "edge {deg}°" and are translated with their angle as a placeholder.
+_FILTER_NAMES = {"blur": N_("blur"), "red − green": N_("red − green"), "yellow − blue": N_("yellow − blue"),
+                 "centre − surround": N_("centre − surround")}
+_FILTER_DETECTS = {"blur": N_("local brightness (Gaussian σ = 1)"),
+                   "red − green": N_("reddish regions (colour opponent)"),
+                   "yellow − blue": N_("yellow / orange regions (colour opponent)"),
+                   "centre − surround": N_("small bright spots and thin light lines")}
+_EDGE = re.compile(r"edge (\d+)°")
 
 
-def _and(words: list[str]) -> str:
-    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+def filter_name(name: str) -> str:
+    """A feature map's filter name (``Filter.name``) in the current language."""
+    edge = _EDGE.fullmatch(name)
+    if edge:
+        return _("edge {deg}°").format(deg=edge[1])
+    return _(_FILTER_NAMES[name]) if name in _FILTER_NAMES else name
 
 
-def _why(view: MethodView) -> str:
-    """Why this draw's dropped fraction is far from p, for the methods whose unit is a whole channel or a
-    channel's maximum; read from the draw itself (which colour channels lost values)."""
+def filter_detects(name: str, detects: str) -> str:
+    """What a bright pixel in filter ``name``'s map means (``Filter.detects``), in the current language."""
+    edge = _EDGE.fullmatch(name)
+    if edge:
+        return _("brightness rising towards {deg}°").format(deg=edge[1])
+    return _(_FILTER_DETECTS[name]) if name in _FILTER_DETECTS else detects
+
+
+def filters_legend(filters) -> str:
+    """"**edge 0°**: brightness rising towards 0° · ..." for a caption under the feature maps."""
+    return " · ".join(f"**{filter_name(f.name)}**: {filter_detects(f.name, f.detects)}" for f in filters)
+
+
+# The choices of the images page's selectors as displayed; their values (the URL's) stay English. The page's URL-
+# bound selector (ui.bound_select) has no format_func yet, so the page cannot show these there (see option_label).
+_OPTION_LABELS = {"square": N_("square"), "rectangle": N_("rectangle"), "circle": N_("circle"),
+                  "all (the paper)": N_("all (the paper)"), "one": N_("one"), "two": N_("two"),
+                  "the picture": N_("the picture")}
+
+
+def option_label(value: str) -> str:
+    """A selector choice of the conv pages (a Cutout shape, channels per hole, what to animate: the picture or a
+    filter's name) as displayed in the current language; ``value`` itself is what the URL holds."""
+    return _(_OPTION_LABELS[value]) if value in _OPTION_LABELS else filter_name(value)
+
+
+def _channels(names: list[str]) -> str:
+    """["red", "green"] -> "red and green" in the current language (Babel's list patterns)."""
+    return format_list([_(_CHANNEL_NAMES[n]) for n in names], locale=i18n.LOCALES[i18n.language()])
+
+
+def _caption(view: MethodView) -> str:
+    """The masked picture's caption: how much it lost and, for the methods whose unit is a whole channel or a
+    channel's maximum, why this draw's dropped fraction is far from p, read from the draw itself (which colour
+    channels lost values)."""
+    method = label(view.method)
+    if not methods.get(view.method).keeps_resolution:
+        return _("{method}: pooled output, half size").format(method=method)
     hit = [name for name, f in zip(COLOUR_CHANNELS, view.image_channel_dropped, strict=False) if f > 0]
-    n = len(view.image_channel_dropped)
+    n, k = len(view.image_channel_dropped), len(hit)
+    values = dict(method=method, pct=percent(view.image_dropped), channels=_channels(hit), k=k, n=n)
     if view.method == "spatial":
-        which = f"the {_and(hit)} channel{'s' if len(hit) > 1 else ''}" if hit else "no channel"
-        steps = ", ".join(percent(k / n) for k in range(n)) + f" or {percent(1.0)}"
-        return (f": this draw dropped {which} ({len(hit)} of {n}). Each colour channel is one draw with "
-                f"probability p, so one picture can only lose {steps} of its values; p is the average over draws")
+        steps = ", ".join(percent(j / n) for j in range(n))
+        what = (ngettext("{method}: {pct} of values dropped: this draw dropped the {channels} channel ({k} of {n}).",
+                         "{method}: {pct} of values dropped: this draw dropped the {channels} channels ({k} of {n}).",
+                         k) if hit else
+                _("{method}: {pct} of values dropped: this draw dropped no channel ({k} of {n}).")).format(**values)
+        return what + " " + _("Each colour channel is one draw with probability p, so one picture can only lose "
+                              "{steps} or {all} of its values; p is the average over draws").format(
+            steps=steps, all=percent(1.0))
     if view.method == "maxdrop":
-        which = f"the {_and(hit)} channel{'s' if len(hit) > 1 else ''}" if hit else "no channel"
-        return (f": it removes only each channel's maximum (and the window around it), each with probability p; "
-                f"in this draw {which} lost {'their maxima' if len(hit) > 1 else 'its maximum'}, "
-                "and every other value is kept")
-    return ""
+        return (ngettext("{method}: {pct} of values dropped: it removes only each channel's maximum (and the window "
+                         "around it), each with probability p; in this draw the {channels} channel lost its "
+                         "maximum, and every other value is kept",
+                         "{method}: {pct} of values dropped: it removes only each channel's maximum (and the window "
+                         "around it), each with probability p; in this draw the {channels} channels lost their "
+                         "maxima, and every other value is kept", k) if hit else
+                _("{method}: {pct} of values dropped: it removes only each channel's maximum (and the window around "
+                  "it), each with probability p; in this draw no channel lost its maximum, and every other value "
+                  "is kept")).format(**values)
+    return _("{method}: {pct} of values dropped").format(**values)
 
 
 def method_row(view: MethodView, filters) -> tuple[list[np.ndarray], list[str]]:
     """One row of the side-by-side grid: the masked image, then its masked feature maps, with captions."""
     pooled = not methods.get(view.method).keeps_resolution
     tiles = [view.image, *map_tiles(view.maps, None if pooled else view.maps_dropped_at)]
-    what = "pooled output, half size" if pooled else f"{percent(view.image_dropped)} of values dropped{_why(view)}"
-    captions = [f"{label(view.method)}: {what}", *(f.name for f in filters)]
-    return tiles, captions
+    return tiles, [_caption(view), *(filter_name(f.name) for f in filters)]
 
 
 def clean_row(demo: ImageDemo) -> tuple[list[np.ndarray], list[str]]:
-    return [demo.original, *map_tiles(demo.maps)], ["No dropout", *(f.name for f in demo.filters)]
+    return [demo.original, *map_tiles(demo.maps)], [_("No dropout"), *(filter_name(f.name) for f in demo.filters)]
 
 
 def animation_figure(anim: Animation, original: np.ndarray, *, frame_ms: int = 700, cols: int = 3) -> go.Figure:
@@ -78,11 +140,11 @@ def animation_figure(anim: Animation, original: np.ndarray, *, frame_ms: int = 7
         return [go.Image(source=picture(f, m), hoverinfo="skip") for m in range(n_methods)]
 
     def caption(f: int) -> str:
-        return f"Iteration {f + 1} of {n_frames}: a fresh mask for every method"
+        return _("Iteration {i} of {n}: a fresh mask for every method").format(i=f + 1, n=n_frames)
 
     n = n_methods + 1
     rows = -(-n // cols)
-    titles = ["No dropout"] + [f"{label(m)}" for m in anim.methods]
+    titles = [_("No dropout")] + [f"{label(m)}" for m in anim.methods]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
     ref = data_uri(original, "JPEG") if not is_map else data_uri(colour_levels(original))
     fig.add_trace(go.Image(source=ref, hoverinfo="skip"), row=1, col=1)
@@ -96,7 +158,8 @@ def animation_figure(anim: Animation, original: np.ndarray, *, frame_ms: int = 7
     fig.update_yaxes(visible=False)
     fig.update_layout(margin=dict(l=10, r=10, t=80, b=90))
     fig.update_annotations(font_size=14)
-    return add_play_controls(fig, n_frames, frame_ms=frame_ms, redraw=True, y=-0.02)
+    return add_play_controls(fig, n_frames, frame_ms=frame_ms, redraw=True, y=-0.02,
+                             prefix=_("iteration") + " ")  # the slider reads "iteration 3"
 
 
 def information_figure(info: InfoRemoved) -> go.Figure:
@@ -106,12 +169,14 @@ def information_figure(info: InfoRemoved) -> go.Figure:
     cap = 60.0  # a perfect reconstruction (nothing dropped) would be infinite
     y = np.minimum(info.psnr_inpainted, cap)
     fig = go.Figure()
-    fig.add_bar(x=names, y=y, name=f"after inpainting, same p = {info.p:g}", marker_color=pal.BLUE,
+    fig.add_bar(x=names, y=y, name=_("after inpainting, same p = {p}").format(p=f"{info.p:g}"), marker_color=pal.BLUE,
                 text=[("∞" if not np.isfinite(v) else f"{v:.1f} dB") for v in info.psnr_inpainted],
                 textposition="outside", hovertemplate="%{x}: %{text}<extra></extra>")
     matched = np.where(np.array(info.methods) == "pixel", np.nan, np.minimum(info.psnr_matched_pixel, cap))
-    fig.add_bar(x=names, y=matched, name="pixel dropout removing the same fraction of values", marker_color=pal.SKY,
-                hovertemplate="pixel dropout at the same actual fraction: %{y:.1f} dB<extra></extra>")
+    fig.add_bar(x=names, y=matched, name=_("pixel dropout removing the same fraction of values"),
+                marker_color=pal.SKY,
+                hovertemplate=_("pixel dropout at the same actual fraction: {value} dB").format(value="%{y:.1f}")
+                + "<extra></extra>")
     style(fig, height=380)
     fig.update_layout(barmode="group", bargap=0.3)
     fig.update_yaxes(title_text="PSNR (dB)", rangemode="tozero")
@@ -134,19 +199,22 @@ def maxpool_grid_figure(d: MaxPoolDemo) -> go.Figure:
     pooled output of this training pass (the max of each window's kept values)."""
     side = d.x.shape[0]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.08,
-                        subplot_titles=(f"Activations ({d.filter} map), {d.pool}×{d.pool} windows",
-                                        "Pooled output of this training pass"))
+                        subplot_titles=(_("Activations ({map} map), {k}×{k} windows").format(
+                                            map=filter_name(d.filter), k=d.pool),
+                                        _("Pooled output of this training pass")))
     vmax = float(max(d.x.max(), 1e-6))
-    fig.add_trace(heatmap(d.x, zmin=0, zmax=vmax, colorscale="Blues", colorbar_title="activation",
-                          hover="row %{y}, col %{x}: %{z:.3f}<extra></extra>"), row=1, col=1)
+    fig.add_trace(heatmap(d.x, zmin=0, zmax=vmax, colorscale="Blues", colorbar_title=_("activation"),
+                          hover=_("row {row}, col {col}: {value}").format(row="%{y}", col="%{x}", value="%{z:.3f}")
+                          + "<extra></extra>"), row=1, col=1)
     fig.data[-1].update(text=np.round(d.x, 2).astype(str), texttemplate="%{text}", textfont=dict(size=12))
     ys, xs = np.nonzero(~d.keep)
     # a small cross in the top-right corner of each dropped cell, clear of the number in its centre
-    fig.add_scatter(x=xs + 0.3, y=ys - 0.3, mode="markers", name="dropped in this pass (✕ in the cell's corner)",
+    fig.add_scatter(x=xs + 0.3, y=ys - 0.3, mode="markers", name=_("dropped in this pass (✕ in the cell's corner)"),
                     hoverinfo="skip", marker=dict(symbol="x-thin", size=10, line=dict(width=3, color=pal.VERMILION)),
                     row=1, col=1)
     fig.add_trace(heatmap(d.train_out, zmin=0, zmax=vmax, colorscale="Blues", showscale=False,
-                          hover="window (%{y}, %{x}): %{z:.3f}<extra></extra>"), row=1, col=2)
+                          hover=_("window ({row}, {col}): {value}").format(row="%{y}", col="%{x}", value="%{z:.3f}")
+                          + "<extra></extra>"), row=1, col=2)
     fig.data[-1].update(text=np.round(d.train_out, 2).astype(str), texttemplate="%{text}", textfont=dict(size=14))
     _window_shapes(fig, side, d.pool, xref="x", yref="y")
     matrix_axes(fig, row=1, col=1)
@@ -167,19 +235,21 @@ def maxpool_rules_figure(d: MaxPoolDemo) -> go.Figure:
     three test-time rules."""
     units = [f"{i // d.mc_mean.shape[1]},{i % d.mc_mean.shape[1]}" for i in range(d.mc_mean.size)]
     fig = go.Figure()
-    fig.add_bar(x=units, y=d.mc_mean.ravel(), name=f"mean of {d.n_mc:,} training outputs", marker_color=pal.LIGHT,
+    fig.add_bar(x=units, y=d.mc_mean.ravel(), name=_("mean of {n} training outputs").format(n=i18n.fmt(d.n_mc, 0)),
+                marker_color=pal.LIGHT,
                 marker_line=dict(color=pal.GREY, width=1),
                 error_y=dict(type="data", array=2 * d.mc_se.ravel(), color=pal.GREY, thickness=1.5))
     for rule, name, symbol, colour in (
-        (d.max_out, "max pooling", "triangle-up", pal.VERMILION),
-        (d.scaled_out, "scaled max (1−p)·max", "triangle-down", pal.ORANGE),
-        (d.pwp_out, "probabilistic weighted pooling", "circle", pal.GREEN),
+        (d.max_out, _("max pooling"), "triangle-up", pal.VERMILION),
+        (d.scaled_out, _("scaled max (1−p)·max"), "triangle-down", pal.ORANGE),
+        (d.pwp_out, _("probabilistic weighted pooling"), "circle", pal.GREEN),
     ):
-        fig.add_scatter(x=units, y=rule.ravel(), mode="markers", name=f"{name} (error {d.error(rule):.4f})",
+        fig.add_scatter(x=units, y=rule.ravel(), mode="markers",
+                        name=_("{rule} (error {error})").format(rule=name, error=f"{d.error(rule):.4f}"),
                         marker=dict(symbol=symbol, size=12, color=colour, line=dict(color=pal.INK, width=1)))
     style(fig, height=430)
-    fig.update_xaxes(title_text="pooled unit (row, col)", type="category")
-    fig.update_yaxes(title_text="output at test time", rangemode="tozero")
+    fig.update_xaxes(title_text=_("pooled unit (row, col)"), type="category")
+    fig.update_yaxes(title_text=_("output at test time"), rangemode="tozero")
     fig.update_layout(margin=dict(t=90))
     return fig
 
@@ -188,16 +258,18 @@ def window_distribution_figure(d: MaxPoolDemo) -> go.Figure:
     """One window's training output is a random draw: its i-th smallest activation a_(i) with probability
     q(1−q)^(n−i), or 0 if all are dropped (equal values pool their probabilities). Theory beside the
     measured frequencies."""
-    labels = [f"{v:.3g}" + (" (incl. all dropped)" if v == 0 else "") for v in d.window_outcomes]
+    labels = [_("{value} (incl. all dropped)").format(value=f"{v:.3g}") if v == 0 else f"{v:.3g}"
+              for v in d.window_outcomes]
     fig = go.Figure()
-    fig.add_bar(x=labels, y=d.window_theory, name="theory: Σ q(1−q)^(n−i) over the a_(i) with that value",
+    fig.add_bar(x=labels, y=d.window_theory, name=_("theory: Σ q(1−q)^(n−i) over the a_(i) with that value"),
                 marker_color=pal.PURPLE)
-    fig.add_bar(x=labels, y=d.window_freq, name=f"measured over {d.n_mc:,} passes", marker_color=pal.SKY)
+    fig.add_bar(x=labels, y=d.window_freq, name=_("measured over {n} passes").format(n=i18n.fmt(d.n_mc, 0)),
+                marker_color=pal.SKY)
     style(fig, height=330)
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title_text=f"output of the window at {d.window_at} (its activations: "
-                     + ", ".join(f"{v:.2f}" for v in d.window_values) + ")", type="category")
-    fig.update_yaxes(title_text="probability", rangemode="tozero")
+    fig.update_xaxes(title_text=_("output of the window at {where} (its activations: {values})").format(
+        where=str(d.window_at), values=", ".join(f"{v:.2f}" for v in d.window_values)), type="category")
+    fig.update_yaxes(title_text=_("probability"), rangemode="tozero")
     return fig
 
 
@@ -208,16 +280,16 @@ def dropblock_rate_figure(d: DropBlockDemo) -> go.Figure:
     """Nominal p against the fraction of positions actually dropped: overlapping blocks drop less."""
     fig = go.Figure()
     fig.add_scatter(x=d.p_grid, y=d.p_grid, mode="lines", line=dict(color=pal.GREY, dash="dash", width=2),
-                    name="nominal: dropped fraction = p")
+                    name=_("nominal: dropped fraction = p"))
     fig.add_scatter(x=d.p_grid, y=d.expected_grid, mode="lines", line=dict(color=pal.BLUE, width=3),
-                    name="expected: mean of 1 − (1−γ)^(seeds covering a position)")
+                    name=_("expected: mean of 1 − (1−γ)^(seeds covering a position)"))
     fig.add_scatter(x=d.p_grid, y=d.actual_grid, mode="markers", marker=dict(color=pal.ORANGE, size=9),
-                    name="measured")
-    fig.add_scatter(x=[d.p], y=[d.actual], mode="markers", name=f"this draw at p = {d.p:g}",
+                    name=_("measured"))
+    fig.add_scatter(x=[d.p], y=[d.actual], mode="markers", name=_("this draw at p = {p}").format(p=f"{d.p:g}"),
                     marker=dict(symbol="star", size=16, color=pal.VERMILION, line=dict(color=pal.INK, width=1)))
     style(fig, height=440)
-    fig.update_xaxes(title_text="nominal drop probability p", range=[-0.02, 1.02])
-    fig.update_yaxes(title_text="fraction actually dropped", range=[-0.02, 1.02])
+    fig.update_xaxes(title_text=_("nominal drop probability p"), range=[-0.02, 1.02])
+    fig.update_yaxes(title_text=_("fraction actually dropped"), range=[-0.02, 1.02])
     fig.update_layout(margin=dict(t=90))
     return fig
 
@@ -227,7 +299,8 @@ def maxdrop_figure(d: MaxDropDemo, filters, cols: int = 4) -> go.Figure:
     window outlined when the window is larger than one activation)."""
     n = d.maps.shape[0]
     rows = -(-n // cols)
-    titles = [f"{f.name}: {'max dropped' if d.hit[i] else 'kept'}" for i, f in enumerate(filters)]
+    titles = [(_("{map}: max dropped") if d.hit[i] else _("{map}: kept")).format(map=filter_name(f.name))
+              for i, f in enumerate(filters)]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.015, vertical_spacing=0.08)
     r = d.window // 2
     for i in range(n):
@@ -240,8 +313,10 @@ def maxdrop_figure(d: MaxDropDemo, filters, cols: int = 4) -> go.Figure:
                         marker=dict(symbol="x-thin-open" if hit else "circle-open", size=18,
                                     line=dict(width=3, color=pal.VERMILION if hit else pal.ORANGE),
                                     color=pal.VERMILION if hit else pal.ORANGE),
-                        hovertemplate=f"maximum {d.max_level[i]:.2f} at row {y}, col {x}: "
-                                      f"{'dropped' if hit else 'kept'}<extra></extra>", row=row, col=col)
+                        hovertemplate=(_("maximum {value} at row {row}, col {col}: dropped") if hit else
+                                       _("maximum {value} at row {row}, col {col}: kept")).format(
+                                           value=f"{d.max_level[i]:.2f}", row=y, col=x) + "<extra></extra>",
+                        row=row, col=col)
         if hit and d.window > 1:
             fig.add_shape(type="rect", x0=x - r - 0.5, x1=x + r + 0.5, y0=y - r - 0.5, y1=y + r + 0.5,
                           line=dict(color=pal.VERMILION, width=2), row=row, col=col)

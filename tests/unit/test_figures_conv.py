@@ -87,3 +87,33 @@ def test_conv_captions_say_why_spatial_and_maxdrop_are_far_from_p(p, seed):
     named = [c for c, name in enumerate(cfigs.COLOUR_CHANNELS) if name in maxdrop.split(";")[1]]
     assert named == lost, maxdrop
     assert "maximum" in maxdrop
+
+
+@pytest.mark.parametrize("lang", ["es", "zh", "ro"])
+def test_conv_figures_and_captions_speak_the_language(lang):
+    """Issue 13: every text the conv figures and captions carry is translated (the catalog's English msgids never
+    reach a Spanish, Chinese or Romanian page); numbers and math stay as they are."""
+    from dropviz import i18n
+    from dropviz.data import images
+    from dropviz.figures import conv as cfigs
+
+    img = images.cat()
+    d = conv_demo.image_demo(img, 0.5, 0)
+    m = conv_demo.maxpool_demo(img, 0.3, 0, n_mc=200)
+    b = conv_demo.dropblock_demo(img, 0.3, 0, n_curve=2)
+    md = conv_demo.maxdrop_demo(img, 0.5, 0, n_maps=64)
+    with i18n.using(lang):
+        captions = [c for v in d.views for c in cfigs.method_row(v, d.filters)[1]] + cfigs.clean_row(d)[1]
+        figs = [cfigs.maxpool_grid_figure(m), cfigs.maxpool_rules_figure(m), cfigs.window_distribution_figure(m),
+                cfigs.dropblock_rate_figure(b), cfigs.maxdrop_figure(md, imaging.FILTERS)]
+        legend = cfigs.filters_legend(d.filters)
+    shown = captions + [legend]
+    for fig in figs:
+        shown += [t.name for t in fig.data if t.name] + [a.text for a in fig.layout.annotations]
+        shown += [fig.layout.xaxis.title.text or "", fig.layout.yaxis.title.text or ""]
+    # ("max pooling" is the term Spanish and Romanian courses use, so it may remain)
+    english = ("values dropped", "channel", "edge", "blur", "Activations", "Pooled output", "weighted pooling",
+               "theory", "measured", "actually dropped", "kept", "No dropout", "brightness", "output")
+    for text in shown:
+        assert not any(w in text for w in english), (lang, text)
+    assert any("(1−p)·max" in t for t in shown), "math is never translated"
