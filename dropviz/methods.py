@@ -265,11 +265,18 @@ def _embedding_layer(p: float, *, generator=None) -> nn.Module:
 _CHANNELS = (N_("red"), N_("green"), N_("blue"))
 
 
-def _and(words: list[str]) -> str:
-    """Translated words as one list in the current language ("red and green", "rojo y verde", "红和绿")."""
+def and_list(words: list[str]) -> str:
+    """Already translated words as one list in the current language: "red, green and blue" in English (as DropViz
+    always wrote it), Babel's list pattern otherwise ("rojo, verde y azul", "红色、绿色和蓝色")."""
+    if i18n.language() == i18n.DEFAULT:
+        return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
     from babel.lists import format_list
 
-    return format_list([_(w) for w in words], locale=i18n.LOCALES[i18n.language()])
+    return format_list(list(words), locale=i18n.LOCALES[i18n.language()])
+
+
+def _and(channels: list[str]) -> str:
+    return and_list([_(w) for w in channels])
 
 
 def family_title(family: str) -> str:

@@ -7,11 +7,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dropviz import i18n
 from dropviz.demos.recurrent import EmbeddingDemo, MaskMovie
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import add_play_controls, colour, heatmap, label, style
 from dropviz.i18n import N_, _, ngettext
+from dropviz.methods import and_list
 from dropviz.train import Experiment, TaskPreview
 
 UNIT_COLORS = (pal.BLUE, pal.VERMILION, pal.GREEN, pal.PURPLE, pal.SKY, "#E69F00")
@@ -360,9 +360,7 @@ def coinciding(exp: Experiment) -> str:
     count, group = best
     if not count:
         return ""
-    from babel.lists import format_list
-
-    who = format_list([names[i] for i in group], locale=i18n.LOCALES[i18n.language()])
+    who = and_list([names[i] for i in group])
     return _("{methods} score exactly the same at {count} of {lags} lags: there their lines coincide, drawn as "
              "nested stripes (the earlier in the legend, the wider), so every colour stays visible.").format(
         methods=who, count=count, lags=len(exp.lags))
