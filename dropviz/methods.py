@@ -11,6 +11,7 @@ Imports torch and numpy only (no Streamlit, Plotly or Pillow): ``import dropviz.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -84,6 +85,11 @@ class Method:
         if field not in self.TEXT_FIELDS:
             raise ValueError(f"{field!r} is not a text field of a method; one of {', '.join(self.TEXT_FIELDS)}")
         return _(getattr(self, field))
+
+    def translated(self) -> "Method":
+        """A copy of this record whose text fields are in the current language (for display code that reads
+        ``method.name``, ``method.summary``, ...; never registered or used as a key)."""
+        return dataclasses.replace(self, **{f: self.tr(f) for f in self.TEXT_FIELDS})
 
     def __post_init__(self):
         if self.family not in FAMILIES:
