@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from dropviz.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class FrameworkCall:
@@ -28,7 +30,7 @@ class FrameworkCall:
     call: str  # what people copy
     method: str  # the DropViz registry id it is (dropviz.methods.get(method) exists: a test checks)
     p_means: str  # "drop" or "keep": what the number you pass is
-    shared: str  # which axes share one mask draw
+    shared: str  # which axes share one mask draw (shared, test_time, note: English, N_-marked; rows() translates)
     test_time: str
     note: str  # the gotcha
     live: str | None = None  # the key of the live torch check on the page (dropviz.demos.training), if any
@@ -36,49 +38,51 @@ class FrameworkCall:
 
 CALLS: tuple[FrameworkCall, ...] = (
     FrameworkCall("PyTorch", "nn.Dropout(p)", "standard", "drop",
-                  "none: one draw per element, per example, fresh every call",
-                  "identity in eval() (inverted: kept values ÷ (1−p) in training)",
-                  "p = 0.3 drops 30 %", live="dropout"),
+                  N_("none: one draw per element, per example, fresh every call"),
+                  N_("identity in eval() (inverted: kept values ÷ (1−p) in training)"),
+                  N_("p = 0.3 drops 30 %"), live="dropout"),
     FrameworkCall("PyTorch", "F.dropout(x, p, training=True)", "standard", "drop",
-                  "none: one draw per element", "identity only if you pass training=self.training",
-                  "training defaults to True: a model's eval() does not turn it off", live="functional"),
+                  N_("none: one draw per element"), N_("identity only if you pass training=self.training"),
+                  N_("training defaults to True: a model's eval() does not turn it off"), live="functional"),
     FrameworkCall("PyTorch", "nn.Dropout2d(p)", "spatial", "drop",
-                  "(B, C, H, W): one draw per channel of each example, shared by its H × W pixels",
-                  "identity in eval()", "whole feature maps go (SpatialDropout)", live="dropout2d"),
+                  N_("(B, C, H, W): one draw per channel of each example, shared by its H × W pixels"),
+                  N_("identity in eval()"), N_("whole feature maps go (SpatialDropout)"), live="dropout2d"),
     FrameworkCall("PyTorch", "nn.LSTM(num_layers=2, dropout=p)", "zaremba", "drop",
-                  "none: one draw per (time step, example, unit), fresh at every step",
-                  "identity in eval()",
-                  "only on the outputs between layers (not the input, not h_{t−1} → h_t, not the last layer's "
-                  "output): Zaremba's non-recurrent dropout, NOT variational", live="lstm"),
+                  N_("none: one draw per (time step, example, unit), fresh at every step"),
+                  N_("identity in eval()"),
+                  N_("only on the outputs between layers (not the input, not h_{t−1} → h_t, not the last layer's "
+                  "output): Zaremba's non-recurrent dropout, NOT variational"), live="lstm"),
     FrameworkCall("Keras", "Dropout(rate, noise_shape=None)", "standard", "drop",
-                  "noise_shape puts 1 on the axes that share: (1, units) = one mask per batch",
-                  "identity (inverted)", "noise_shape=(batch, 1, features) shares over time (locked dropout)"),
+                  N_("noise_shape puts 1 on the axes that share: (1, units) = one mask per batch"),
+                  N_("identity (inverted)"), N_("noise_shape=(batch, 1, features) shares over time (locked dropout)")),
     FrameworkCall("Keras", "SpatialDropout2D(rate)", "spatial", "drop",
-                  "(B, 1, 1, C) channels-last: one draw per channel of each example", "identity (inverted)",
-                  "the same as nn.Dropout2d"),
+                  N_("(B, 1, 1, C) channels-last: one draw per channel of each example"), N_("identity (inverted)"),
+                  N_("the same as nn.Dropout2d")),
     FrameworkCall("Keras", "LSTM(dropout=a, recurrent_dropout=b)", "variational", "drop",
-                  "(B, features) on x_t and (B, units) on h_{t−1}: per sequence, reused at every step",
-                  "identity (inverted)",
-                  "Gal's variational dropout; tf.keras 2 draws one mask per gate (untied), Keras 3 one for all; "
-                  "recurrent_dropout disables cuDNN"),
+                  N_("(B, features) on x_t and (B, units) on h_{t−1}: per sequence, reused at every step"),
+                  N_("identity (inverted)"),
+                  N_("Gal's variational dropout; tf.keras 2 draws one mask per gate (untied), Keras 3 one for all; "
+                  "recurrent_dropout disables cuDNN")),
     FrameworkCall("Flax", "nn.Dropout(rate, broadcast_dims=())", "standard", "drop",
-                  "broadcast_dims LISTS the axes that share (the inverse of noise_shape): (0,) = one mask per batch",
-                  "identity with deterministic=True",
-                  "broadcast_dims=(time_axis,) gives variational / locked RNN dropout"),
+                  N_("broadcast_dims LISTS the axes that share (the inverse of noise_shape): (0,) = one mask per "
+                     "batch"),
+                  N_("identity with deterministic=True"),
+                  N_("broadcast_dims=(time_axis,) gives variational / locked RNN dropout")),
     FrameworkCall("TensorFlow 1", "tf.nn.dropout(x, keep_prob)", "standard", "keep",
-                  "noise_shape as in Keras", "identity (inverted: kept values ÷ keep_prob)",
-                  "tf.nn.dropout(x, 0.5) KEEPS half; TF 2's tf.nn.dropout(x, rate) drops"),
+                  N_("noise_shape as in Keras"), N_("identity (inverted: kept values ÷ keep_prob)"),
+                  N_("tf.nn.dropout(x, 0.5) KEEPS half; TF 2's tf.nn.dropout(x, rate) drops")),
     FrameworkCall("Caffe", "dropout_param { dropout_ratio: r }", "standard", "drop",
-                  "none: one draw per element", "identity (inverted: ÷ (1−r) in training)",
-                  "the ratio is the drop probability, unlike the dropout papers' p (retain)"),
+                  N_("none: one draw per element"), N_("identity (inverted: ÷ (1−r) in training)"),
+                  N_("the ratio is the drop probability, unlike the dropout papers' p (retain)")),
 )
 
 
 def rows() -> list[dict[str, str]]:
-    """The table as a page shows it."""
-    return [{"framework": c.framework, "call": c.call, "DropViz method": c.method,
-             "the number means": f"{c.p_means} probability", "shares a mask": c.shared, "test time": c.test_time,
-             "watch out": c.note} for c in CALLS]
+    """The table as a page shows it, in the current language (API names and method ids stay as they are)."""
+    means = {"drop": _("drop probability"), "keep": _("keep probability")}
+    return [{_("framework"): c.framework, _("call"): c.call, _("DropViz method"): c.method,
+             _("the number means"): means[c.p_means], _("shares a mask"): _(c.shared),
+             _("test time"): _(c.test_time), _("watch out"): _(c.note)} for c in CALLS]
 
 
 # -- recovering nn.LSTM(dropout=p)'s masks from its outputs --------------------------------------------------

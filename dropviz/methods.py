@@ -11,6 +11,7 @@ Imports torch and numpy only (no Streamlit, Plotly or Pillow): ``import dropviz.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -18,14 +19,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from dropviz import data, layers, masks
+from dropviz import data, i18n, layers, masks
 from dropviz.figures import palette as c
+from dropviz.i18n import N_, _, ngettext
 
 Family = Literal["dense", "conv", "recurrent", "bayesian"]
 FAMILIES: tuple[Family, ...] = ("dense", "conv", "recurrent", "bayesian")
-FAMILY_TITLES: dict[str, str] = {"dense": "Dense layers", "conv": "Convolutional layers",
-                                 "recurrent": "Recurrent layers", "training": "Training lab",  # a section, not a family
-                                 "bayesian": "Beyond regularization"}
+# English values (code, CLI); shown through family_title(), which translates them.
+FAMILY_TITLES: dict[str, str] = {"dense": N_("Dense layers"), "conv": N_("Convolutional layers"),
+                                 "recurrent": N_("Recurrent layers"), "training": N_("Training lab"),  # a section
+                                 "bayesian": N_("Beyond regularization")}
 ALIASES = {"recurrent": "semeniuta"}  # old ids still found in shared links -> today's id
 
 # The input every layer factory is built for, per family (the contract test and the gallery use these).
@@ -73,6 +76,20 @@ class Method:
     wire: str | None = None  # recurrent schedules: the wire the gallery draws (None: not a schedule)
     linear: Callable[..., nn.Module] | None = None  # dense methods that REPLACE a hidden Linear + ReLU instead of
     #   sitting after it: linear(in_features, out_features, p, *, generator=None) -> the module (models.mlp uses it)
+
+    # The text fields a page shows, in the current language (the record's own values stay English for the code,
+    # the CLIs and the tests): ``method.tr("summary")``; names that are proper names are returned as they are.
+    TEXT_FIELDS = ("name", "summary", "masks", "shared_axes", "test_time", "p_in_paper", "label")
+
+    def tr(self, field: str) -> str:
+        if field not in self.TEXT_FIELDS:
+            raise ValueError(f"{field!r} is not a text field of a method; one of {', '.join(self.TEXT_FIELDS)}")
+        return _(getattr(self, field))
+
+    def translated(self) -> "Method":
+        """A copy of this record whose text fields are in the current language (for display code that reads
+        ``method.name``, ``method.summary``, ...; never registered or used as a key)."""
+        return dataclasses.replace(self, **{f: self.tr(f) for f in self.TEXT_FIELDS})
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -251,17 +268,32 @@ def _embedding_layer(p: float, *, generator=None) -> nn.Module:
 
 # -- what a thumbnail shows: read from the thumbnail itself, so the card's caption is about this draw ---------
 
-_CHANNELS = ("red", "green", "blue")
+_CHANNELS = (N_("red"), N_("green"), N_("blue"))
 
 
-def _and(words: list[str]) -> str:
-    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+def and_list(words: list[str]) -> str:
+    """Already translated words as one list in the current language: "red, green and blue" in English (as DropViz
+    always wrote it), Babel's list pattern otherwise ("rojo, verde y azul", "红色、绿色和蓝色")."""
+    if i18n.language() == i18n.DEFAULT:
+        return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+    from babel.lists import format_list
+
+    return format_list(list(words), locale=i18n.LOCALES[i18n.language()])
+
+
+def _and(channels: list[str]) -> str:
+    return and_list([_(w) for w in channels])
+
+
+def family_title(family: str) -> str:
+    """The section title of ``family`` (a key of FAMILY_TITLES) in the current language."""
+    return _(FAMILY_TITLES[family])
 
 
 def gallery_caption(method_id: str, values: np.ndarray) -> str:
     """One line on what the thumbnail ``values`` (from ``get(method_id).thumbnail``) shows: which channels this
-    draw dropped, how much, where. Read from the thumbnail's zeros, which are exactly its dropped values (the
-    gallery inputs are strictly positive)."""
+    draw dropped, how much, where (in the current language). Read from the thumbnail's zeros, which are exactly its
+    dropped values (the gallery inputs are strictly positive)."""
     a = np.asarray(values)
     zero = a == 0
     if a.ndim == 3:  # the cat in colour, (h, w, 3)
@@ -270,35 +302,41 @@ def gallery_caption(method_id: str, values: np.ndarray) -> str:
             gone = [c for c, f in zip(_CHANNELS, frac, strict=True) if f == 1]
             kept = [c for c, f in zip(_CHANNELS, frac, strict=True) if f < 1]
             if not gone:
-                return "This draw dropped no channel: the cat keeps all its colours."
+                return _("This draw dropped no channel: the cat keeps all its colours.")
             if not kept:
-                return "This draw dropped all three channels: nothing is left."
-            return (f"This draw dropped the {_and(gone)} channel{'s' if len(gone) > 1 else ''} "
-                    f"({len(gone)} of 3): only the cat's {_and(kept)} is left.")
+                return _("This draw dropped all three channels: nothing is left.")
+            return ngettext("This draw dropped the {gone} channel ({n} of 3): only the cat's {kept} is left.",
+                            "This draw dropped the {gone} channels ({n} of 3): only the cat's {kept} is left.",
+                            len(gone)).format(gone=_and(gone), n=len(gone), kept=_and(kept))
         if method_id == "maxdrop":
             hit = [c for c, f in zip(_CHANNELS, frac, strict=True) if f > 0]
             k = GALLERY_SETTINGS.maxdrop_window
             if not hit:
-                return "This draw: no channel lost its maximum, so the picture is unchanged."
-            return (f"This draw: the {_and(hit)} channel{'s' if len(hit) > 1 else ''} lost "
-                    f"{'their maxima' if len(hit) > 1 else 'its maximum'} (the {k}×{k} patch around it); "
-                    "every other value is kept.")
+                return _("This draw: no channel lost its maximum, so the picture is unchanged.")
+            return ngettext("This draw: the {hit} channel lost its maximum (the {k}×{k} patch around it); every "
+                            "other value is kept.",
+                            "This draw: the {hit} channels lost their maxima (the {k}×{k} patch around each); every "
+                            "other value is kept.", len(hit)).format(hit=_and(hit), k=k)
         if method_id == "cutout":
-            return f"This draw: the hole blacks out {zero.all(axis=-1).mean():.0%} of the picture."
+            return _("This draw: the hole blacks out {share} of the picture.").format(
+                share=f"{zero.all(axis=-1).mean():.0%}")
         if method_id == "maxpool":
-            return (f"Pooled output (half size): {zero.mean():.0%} of its values are 0, where every value of a "
-                    "pooling window was dropped.")
-        how = (f"in {GALLERY_SETTINGS.block_size}×{GALLERY_SETTINGS.block_size} blocks drawn per colour channel"
-               if method_id == "dropblock" else "each colour of each pixel on its own")
-        return (f"This draw dropped {zero.mean():.0%} of the values, {how}: a colour cast where a pixel lost "
-                "one or two colours, black where it lost all three.")
+            return _("Pooled output (half size): {share} of its values are 0, where every value of a pooling window "
+                     "was dropped.").format(share=f"{zero.mean():.0%}")
+        if method_id == "dropblock":
+            return _("This draw dropped {share} of the values, in {b}×{b} blocks drawn per colour channel: a colour "
+                     "cast where a pixel lost one or two colours, black where it lost all three.").format(
+                share=f"{zero.mean():.0%}", b=GALLERY_SETTINGS.block_size)
+        return _("This draw dropped {share} of the values, each colour of each pixel on its own: a colour cast "
+                 "where a pixel lost one or two colours, black where it lost all three.").format(
+            share=f"{zero.mean():.0%}")
     if zero.any():
-        return f"This draw dropped {zero.mean():.0%} of the cells (light grey)."
+        return _("This draw dropped {share} of the cells (light grey).").format(share=f"{zero.mean():.0%}")
     negative = (a < 0).mean()
     if negative > 0:
-        return (f"This draw dropped nothing; {negative:.0%} of the cells got negative noise and flipped sign "
-                "(drawn in the darkest colour).")
-    return "This draw dropped nothing."
+        return _("This draw dropped nothing; {share} of the cells got negative noise and flipped sign (drawn in the "
+                 "darkest colour).").format(share=f"{negative:.0%}")
+    return _("This draw dropped nothing.")
 
 
 def _mc_layer(p: float, *, generator=None) -> nn.Module:
@@ -361,31 +399,31 @@ _SEMENIUTA = Paper(
 METHODS: tuple[Method, ...] = (
     Method(
         id="standard",
-        name="Standard dropout",
+        name=N_("Standard dropout"),
         family="dense",
         paper=_SRIVASTAVA,
-        summary="Zero each activation independently with probability p; rescale the survivors by 1/(1-p).",
-        masks="activations (units) of a layer",
-        shared_axes="none: one draw per unit per example, fresh every iteration",
-        test_time="inverted: identity (classic form: multiply by 1-p)",
-        p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
+        summary=N_("Zero each activation independently with probability p; rescale the survivors by 1/(1-p)."),
+        masks=N_("activations (units) of a layer"),
+        shared_axes=N_("none: one draw per unit per example, fresh every iteration"),
+        test_time=N_("inverted: identity (classic form: multiply by 1-p)"),
+        p_in_paper=N_("the paper's p is the RETAIN probability (1 - our p)"),
         page="pages/10_standard.py",
         thumbnail=_thumb_standard,
-        label="standard", colour=c.BLUE, mask=masks.bernoulli_mask, layer=_layer(layers.Dropout), drop_rate=_p,
+        label=N_("standard"), colour=c.BLUE, mask=masks.bernoulli_mask, layer=_layer(layers.Dropout), drop_rate=_p,
     ),
     Method(
         id="gaussian",
-        name="Gaussian dropout",
+        name=N_("Gaussian dropout"),
         family="dense",
         paper=_SRIVASTAVA,
-        summary="Multiply each activation by N(1, p/(1-p)) noise: the same mean and variance as dropout.",
-        masks="activations (units) of a layer",
-        shared_axes="none: one draw per unit per example",
-        test_time="identity",
-        p_in_paper="§10 writes the variance as (1-p)/p with p = retain, i.e. p/(1-p) with our drop p",
+        summary=N_("Multiply each activation by N(1, p/(1-p)) noise: the same mean and variance as dropout."),
+        masks=N_("activations (units) of a layer"),
+        shared_axes=N_("none: one draw per unit per example"),
+        test_time=N_("identity"),
+        p_in_paper=N_("§10 writes the variance as (1-p)/p with p = retain, i.e. p/(1-p) with our drop p"),
         page="pages/11_gaussian.py",
         thumbnail=_thumb_gaussian,
-        label="Gaussian", colour=c.ORANGE, mask=masks.gaussian_mask, layer=_layer(layers.GaussianDropout),
+        label=N_("Gaussian"), colour=c.ORANGE, mask=masks.gaussian_mask, layer=_layer(layers.GaussianDropout),
         drop_rate=None,
     ),
     Method(
@@ -399,11 +437,11 @@ METHODS: tuple[Method, ...] = (
             "ICML 2013, PMLR 28(3):1058-1066",
             "https://proceedings.mlr.press/v28/wan13.html",
         ),
-        summary="Drop individual weights (and biases) instead of units, with a new weight mask per example.",
-        masks="weights and biases of a layer",
-        shared_axes="none: one (out × in) mask per example",
-        test_time="Gaussian moment matching of each pre-activation, averaged over samples of the activation",
-        p_in_paper="the paper's p is the KEEP probability (1 - our p)",
+        summary=N_("Drop individual weights (and biases) instead of units, with a new weight mask per example."),
+        masks=N_("weights and biases of a layer"),
+        shared_axes=N_("none: one (out × in) mask per example"),
+        test_time=N_("Gaussian moment matching of each pre-activation, averaged over samples of the activation"),
+        p_in_paper=N_("the paper's p is the KEEP probability (1 - our p)"),
         page="pages/12_dropconnect.py",
         thumbnail=_thumb_dropconnect,
         label="DropConnect", colour=c.GREEN, mask=masks.dropconnect_mask, layer=_dropconnect_layer, drop_rate=_p,
@@ -411,7 +449,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         id="standout",
-        name="Standout (adaptive dropout)",
+        name=N_("Standout (adaptive dropout)"),
         family="dense",
         paper=Paper(
             "J. Ba, B. Frey",
@@ -420,13 +458,13 @@ METHODS: tuple[Method, ...] = (
             "NIPS 2013",
             "https://papers.nips.cc/paper/5032-adaptive-dropout-for-training-deep-neural-networks",
         ),
-        summary="Each unit's keep probability is sigmoid(α·z + β·Σa) of its own drive z (the paper's standout "
-        "network π = α·W + β): strong units are kept.",
-        masks="activations, with a probability that depends on the input",
-        shared_axes="none: one draw per unit per example",
-        test_time="multiply by the keep probability: sigmoid(α·z + β·Σa) · relu(z)",
-        p_in_paper="no p: α and β set the keep probability (defaults α=1, β=0; a scalar offset σ(α·z + β), as in "
-        "some ports, is a simplification that agrees at β = 0)",
+        summary=N_("Each unit's keep probability is sigmoid(α·z + β·Σa) of its own drive z (the paper's standout "
+        "network π = α·W + β): strong units are kept."),
+        masks=N_("activations, with a probability that depends on the input"),
+        shared_axes=N_("none: one draw per unit per example"),
+        test_time=N_("multiply by the keep probability: sigmoid(α·z + β·Σa) · relu(z)"),
+        p_in_paper=N_("no p: α and β set the keep probability (defaults α=1, β=0; a scalar offset σ(α·z + β), as in "
+        "some ports, is a simplification that agrees at β = 0)"),
         page="pages/13_standout.py",
         thumbnail=_thumb_standout,
         label="Standout", colour=c.PURPLE, mask=masks.standout_mask, layer=_standout_layer, drop_rate=None,
@@ -434,17 +472,17 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         id="pixel",
-        name="Pixel dropout",
+        name=N_("Pixel dropout"),
         family="conv",
         paper=_SRIVASTAVA,
-        summary="Standard dropout on a conv layer: every pixel of every channel is dropped on its own.",
-        masks="individual activations (pixels) of the feature maps, or of the input image",
-        shared_axes="none: one draw per (example, channel, row, column)",
-        test_time="inverted: identity",
-        p_in_paper="the paper's p is the RETAIN probability (1 - our p); its conv nets kept 0.9-0.75",
+        summary=N_("Standard dropout on a conv layer: every pixel of every channel is dropped on its own."),
+        masks=N_("individual activations (pixels) of the feature maps, or of the input image"),
+        shared_axes=N_("none: one draw per (example, channel, row, column)"),
+        test_time=N_("inverted: identity"),
+        p_in_paper=N_("the paper's p is the RETAIN probability (1 - our p); its conv nets kept 0.9-0.75"),
         page="pages/20_images.py",
         thumbnail=_thumb("pixel"),
-        label="Pixel dropout", colour=c.BLUE, mask=masks.pixel_mask, layer=_layer(layers.Dropout), drop_rate=_p,
+        label=N_("Pixel dropout"), colour=c.BLUE, mask=masks.pixel_mask, layer=_layer(layers.Dropout), drop_rate=_p,
         apply=layers.apply_pixel,
     ),
     Method(
@@ -458,11 +496,11 @@ METHODS: tuple[Method, ...] = (
             "CVPR 2015",
             "https://arxiv.org/abs/1411.4280",
         ),
-        summary="Drop whole channels (feature maps): on a colour picture, all of its red, green or blue at once.",
-        masks="whole feature maps (channels)",
-        shared_axes="height and width: one draw per (example, channel), mask (B, C, 1, 1)",
-        test_time="inverted: identity (the original Torch7 layer multiplied by 1-p at test instead)",
-        p_in_paper="p is the drop probability, as here",
+        summary=N_("Drop whole channels (feature maps): on a colour picture, all of its red, green or blue at once."),
+        masks=N_("whole feature maps (channels)"),
+        shared_axes=N_("height and width: one draw per (example, channel), mask (B, C, 1, 1)"),
+        test_time=N_("inverted: identity (the original Torch7 layer multiplied by 1-p at test instead)"),
+        p_in_paper=N_("p is the drop probability, as here"),
         page="pages/20_images.py",
         thumbnail=_thumb("spatial"),
         label="SpatialDropout", colour=c.ORANGE, mask=masks.spatial_mask, layer=_layer(layers.SpatialDropout2d),
@@ -479,11 +517,12 @@ METHODS: tuple[Method, ...] = (
             "arXiv:1708.04552",
             "https://arxiv.org/abs/1708.04552",
         ),
-        summary="Zero an L×L square of the input whose centre is uniform over the whole image (clipped at the border).",
-        masks="a region of the input image (here also of feature maps)",
-        shared_axes="channels: the same square on every channel (options: one or several channels)",
-        test_time="nothing: it is a training-time augmentation",
-        p_in_paper="no p: the paper sets the side L (16 px on CIFAR-10); DropViz picks L so the nominal area is p",
+        summary=N_("Zero an L×L square of the input whose centre is uniform over the whole image (clipped at "
+        "the border)."),
+        masks=N_("a region of the input image (here also of feature maps)"),
+        shared_axes=N_("channels: the same square on every channel (options: one or several channels)"),
+        test_time=N_("nothing: it is a training-time augmentation"),
+        p_in_paper=N_("no p: the paper sets the side L (16 px on CIFAR-10); DropViz picks L so the nominal area is p"),
         page="pages/20_images.py",
         thumbnail=_thumb("cutout"),
         label="Cutout", colour=c.VERMILION, mask=masks.cutout_mask, layer=_cutout_layer, drop_rate=_cutout_rate,
@@ -500,11 +539,12 @@ METHODS: tuple[Method, ...] = (
             "NeurIPS 2018",
             "https://arxiv.org/abs/1810.12890",
         ),
-        summary="Drop contiguous block_size × block_size blocks of each feature map, then rescale by the kept count.",
-        masks="square blocks of each feature map",
-        shared_axes="none between maps: seeds per (example, channel, position); a block shares one seed",
-        test_time="identity (training output normalised by count / count of ones)",
-        p_in_paper="the paper's keep_prob is 1 - our p; γ = p·H·W / (bs²·(H−bs+1)(W−bs+1))",
+        summary=N_("Drop contiguous block_size × block_size blocks of each feature map, then rescale by the "
+        "kept count."),
+        masks=N_("square blocks of each feature map"),
+        shared_axes=N_("none between maps: seeds per (example, channel, position); a block shares one seed"),
+        test_time=N_("identity (training output normalised by count / count of ones)"),
+        p_in_paper=N_("the paper's keep_prob is 1 - our p; γ = p·H·W / (bs²·(H−bs+1)(W−bs+1))"),
         page="pages/22_dropblock.py",
         thumbnail=_thumb("dropblock"),
         label="DropBlock", colour=c.GREEN, mask=masks.dropblock_mask, layer=_dropblock_layer,
@@ -512,7 +552,7 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         id="maxpool",
-        name="Max-pooling dropout",
+        name=N_("Max-pooling dropout"),
         family="conv",
         paper=Paper(
             "H. Wu, X. Gu",
@@ -521,14 +561,15 @@ METHODS: tuple[Method, ...] = (
             "Neural Networks 71:1-10",
             "https://arxiv.org/abs/1512.00242",
         ),
-        summary="Drop activations inside each pooling window before the max; test with probabilistic weighted pooling.",
-        masks="the activations inside each pooling window, before the max",
-        shared_axes="none: one draw per activation",
-        test_time="probabilistic weighted pooling: Σ q(1−q)^(n−i)·a_(i), the exact expected training output",
-        p_in_paper="the paper's p is the RETAIN probability (1 - our p)",
+        summary=N_("Drop activations inside each pooling window before the max; test with probabilistic "
+        "weighted pooling."),
+        masks=N_("the activations inside each pooling window, before the max"),
+        shared_axes=N_("none: one draw per activation"),
+        test_time=N_("probabilistic weighted pooling: Σ q(1−q)^(n−i)·a_(i), the exact expected training output"),
+        p_in_paper=N_("the paper's p is the RETAIN probability (1 - our p)"),
         page="pages/21_maxpool.py",
         thumbnail=_thumb("maxpool"),
-        label="Max-pooling dropout", colour=c.PURPLE, mask=masks.bernoulli_mask, layer=_maxpool_layer, drop_rate=_p,
+        label=N_("Max-pooling dropout"), colour=c.PURPLE, mask=masks.bernoulli_mask, layer=_maxpool_layer, drop_rate=_p,
         identity_at_test=False, apply=layers.apply_maxpool, keeps_resolution=False,
     ),
     Method(
@@ -542,11 +583,12 @@ METHODS: tuple[Method, ...] = (
             "ACCV 2016, LNCS 10112:189-204",
             "https://doi.org/10.1007/978-3-319-54184-6_12",
         ),
-        summary="With probability p, drop each feature map's largest activation (or a k×k window around it).",
-        masks="the maximum of each feature map (authors' Caffe code, feature-wise option)",
-        shared_axes="one draw per (example, channel) map; the window around the argmax shares it",
-        test_time="identity (training output scaled by 1/(1 − p·k²/(H·W)))",
-        p_in_paper="prob = p, the chance a map loses its maximum (default 0.1, window 1). Not the 2020 'MaxDropout'",
+        summary=N_("With probability p, drop each feature map's largest activation (or a k×k window around it)."),
+        masks=N_("the maximum of each feature map (authors' Caffe code, feature-wise option)"),
+        shared_axes=N_("one draw per (example, channel) map; the window around the argmax shares it"),
+        test_time=N_("identity (training output scaled by 1/(1 − p·k²/(H·W)))"),
+        p_in_paper=N_("prob = p, the chance a map loses its maximum (default 0.1, window 1). Not the 2020 "
+        "'MaxDropout'"),
         page="pages/22_dropblock.py",
         thumbnail=_thumb("maxdrop"),
         label="Max-Drop", colour=c.SKY, mask=masks.maxdrop_mask, layer=_layer(layers.MaxDrop2d),
@@ -554,25 +596,26 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         id="naive",
-        name="Naive recurrent dropout",
+        name=N_("Naive recurrent dropout"),
         family="recurrent",
         paper=_SEMENIUTA,
-        summary="The mistake: RNNDrop's cell mask redrawn at every step (per-step state masking), so a unit's memory "
-        "dies the first time it is dropped.",
-        masks="the hidden state: a dropped unit outputs h_t = 0 and its cell c_t is zeroed",
-        shared_axes="none: one draw per unit per sequence per time step",
-        test_time="inverted: identity",
-        p_in_paper="no paper proposes it: it is the per-step state masking whose memory loss Semeniuta et al. §3 "
+        summary=N_("The mistake: RNNDrop's cell mask redrawn at every step (per-step state masking), so a "
+        "unit's memory "
+        "dies the first time it is dropped."),
+        masks=N_("the hidden state: a dropped unit outputs h_t = 0 and its cell c_t is zeroed"),
+        shared_axes=N_("none: one draw per unit per sequence per time step"),
+        test_time=N_("inverted: identity"),
+        p_in_paper=N_("no paper proposes it: it is the per-step state masking whose memory loss Semeniuta et al. §3 "
         "analyse. It is often credited to Zaremba et al. (2014), who mask only the non-recurrent connections "
-        "(the zaremba method here), precisely to avoid it",
+        "(the zaremba method here), precisely to avoid it"),
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_schedule("naive"),
-        label="naive", colour=c.VERMILION, mask=masks.naive_schedule, layer=_lstm_layer(masks.naive_schedule),
+        label=N_("naive"), colour=c.VERMILION, mask=masks.naive_schedule, layer=_lstm_layer(masks.naive_schedule),
         drop_rate=_p, identity_at_test=False, wire="c",
     ),
     Method(
         id="zaremba",
-        name="Zaremba dropout (non-recurrent connections)",
+        name=N_("Zaremba dropout (non-recurrent connections)"),
         family="recurrent",
         paper=Paper(
             "W. Zaremba, I. Sutskever, O. Vinyals",
@@ -581,12 +624,12 @@ METHODS: tuple[Method, ...] = (
             "arXiv:1409.2329",
             "https://arxiv.org/abs/1409.2329",
         ),
-        summary="Fresh masks every step, but only on the non-recurrent connections (input → LSTM, LSTM → output): "
-        "the recurrence and the cell are never masked, so memory is kept.",
-        masks="the input x_t into the LSTM and its output h_t to the next layer (never h_{t-1} → h_t or c)",
-        shared_axes="none: one draw per unit per sequence per time step",
-        test_time="inverted: identity",
-        p_in_paper="drop probabilities, as here (PTB: 0.5 medium, 0.65 large)",
+        summary=N_("Fresh masks every step, but only on the non-recurrent connections (input → LSTM, LSTM → output): "
+        "the recurrence and the cell are never masked, so memory is kept."),
+        masks=N_("the input x_t into the LSTM and its output h_t to the next layer (never h_{t-1} → h_t or c)"),
+        shared_axes=N_("none: one draw per unit per sequence per time step"),
+        test_time=N_("inverted: identity"),
+        p_in_paper=N_("drop probabilities, as here (PTB: 0.5 medium, 0.65 large)"),
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_schedule("zaremba"),
         label="Zaremba", colour=c.ORANGE, mask=masks.zaremba_schedule, layer=_lstm_layer(masks.zaremba_schedule),
@@ -603,13 +646,13 @@ METHODS: tuple[Method, ...] = (
             "IEEE ASRU 2015",
             "https://www.semanticscholar.org/paper/4a5e68033940785468cbe34bd6249106c311acfb",
         ),
-        summary="One mask per sequence on the LSTM's cell state: a dropped cell stays off for the whole sequence "
-        "instead of blinking.",
-        masks="the memory cell c_t (and so its output h_t)",
-        shared_axes="time: one draw per unit per sequence, reused at every step",
-        test_time="inverted: identity (the paper scales by the keep probability)",
-        p_in_paper="DropViz's p is the drop probability; METHODS §9 writes the mask as Bernoulli(q), q = 1 - p "
-        "the keep probability (the paper's own notation is not re-checked here)",
+        summary=N_("One mask per sequence on the LSTM's cell state: a dropped cell stays off for the whole sequence "
+        "instead of blinking."),
+        masks=N_("the memory cell c_t (and so its output h_t)"),
+        shared_axes=N_("time: one draw per unit per sequence, reused at every step"),
+        test_time=N_("inverted: identity (the paper scales by the keep probability)"),
+        p_in_paper=N_("DropViz's p is the drop probability; METHODS §9 writes the mask as Bernoulli(q), q = 1 - p "
+        "the keep probability (the paper's own notation is not re-checked here)"),
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_schedule("rnndrop"),
         label="RNNDrop", colour=c.BLUE, mask=masks.rnndrop_schedule, layer=_lstm_layer(masks.rnndrop_schedule),
@@ -617,79 +660,82 @@ METHODS: tuple[Method, ...] = (
     ),
     Method(
         id="semeniuta",
-        name="Recurrent dropout (no memory loss)",
+        name=N_("Recurrent dropout (no memory loss)"),
         family="recurrent",
         paper=_SEMENIUTA,
-        summary="Drop only the candidate update g_t, with a fresh mask every step: new content is thinned, stored "
-        "memory is never erased.",
-        masks="the candidate update g_t that is added to the cell",
-        shared_axes="none: a fresh draw per unit per sequence per step (per-sequence also works)",
-        test_time="inverted: identity",
-        p_in_paper="DropViz's p is the drop probability; TF1's LayerNormBasicLSTMCell implements this method "
-        "with dropout_keep_prob = 1 - p",
+        summary=N_("Drop only the candidate update g_t, with a fresh mask every step: new content is thinned, stored "
+        "memory is never erased."),
+        masks=N_("the candidate update g_t that is added to the cell"),
+        shared_axes=N_("none: a fresh draw per unit per sequence per step (per-sequence also works)"),
+        test_time=N_("inverted: identity"),
+        p_in_paper=N_("DropViz's p is the drop probability; TF1's LayerNormBasicLSTMCell implements this method "
+        "with dropout_keep_prob = 1 - p"),
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_schedule("semeniuta"),
-        label="recurrent (Semeniuta)", colour=c.GREEN, mask=masks.semeniuta_schedule,
+        label=N_("recurrent (Semeniuta)"), colour=c.GREEN, mask=masks.semeniuta_schedule,
         layer=_lstm_layer(masks.semeniuta_schedule), drop_rate=_p, identity_at_test=False, wire="g",
     ),
     Method(
         id="variational",
-        name="Variational RNN dropout",
+        name=N_("Variational RNN dropout"),
         family="recurrent",
         paper=_GAL,
-        summary="One mask per sequence on the inputs x_t and on h_{t-1}, reused at every step; tied across the "
-        "four gates or one per gate.",
-        masks="the input x_t and the recurrent input h_{t-1} of every gate (and outputs, embeddings)",
-        shared_axes="time: one draw per unit per sequence, reused at every step (untied: one per gate)",
-        test_time="inverted: identity (weight scaling); or Monte Carlo: average several masked passes",
-        p_in_paper="its experiments quote drop probabilities, as here (large PTB model: 0.3 on embeddings and h, "
-        "0.5 on inputs and outputs)",
+        summary=N_("One mask per sequence on the inputs x_t and on h_{t-1}, reused at every step; tied across the "
+        "four gates or one per gate."),
+        masks=N_("the input x_t and the recurrent input h_{t-1} of every gate (and outputs, embeddings)"),
+        shared_axes=N_("time: one draw per unit per sequence, reused at every step (untied: one per gate)"),
+        test_time=N_("inverted: identity (weight scaling); or Monte Carlo: average several masked passes"),
+        p_in_paper=N_("its experiments quote drop probabilities, as here (large PTB model: 0.3 on embeddings and h, "
+        "0.5 on inputs and outputs)"),
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_schedule("variational"),
-        label="variational (Gal)", colour=c.PURPLE, mask=masks.variational_schedule,
+        label=N_("variational (Gal)"), colour=c.PURPLE, mask=masks.variational_schedule,
         layer=_lstm_layer(masks.variational_schedule), drop_rate=_p, identity_at_test=False, wire="h",
     ),
     Method(
         id="embedding",
-        name="Embedding dropout",
+        name=N_("Embedding dropout"),
         family="recurrent",
         paper=_GAL,
-        summary="Drop word types: one mask over the vocabulary per sequence, so a dropped word vanishes at "
-        "every occurrence.",
-        masks="rows of the embedding matrix (word types), per sequence",
-        shared_axes="every occurrence of a word in a sequence shares its draw",
-        test_time="inverted: identity",
-        p_in_paper="a drop probability, as here (tied to the recurrent rate in the paper's grid search)",
+        summary=N_("Drop word types: one mask over the vocabulary per sequence, so a dropped word vanishes at "
+        "every occurrence."),
+        masks=N_("rows of the embedding matrix (word types), per sequence"),
+        shared_axes=N_("every occurrence of a word in a sequence shares its draw"),
+        test_time=N_("inverted: identity"),
+        p_in_paper=N_("a drop probability, as here (tied to the recurrent rate in the paper's grid search)"),
         page="pages/30_rnn-masks.py",
         thumbnail=_thumb_embedding,
-        label="embedding", colour=c.SKY, mask=masks.embedding_mask, layer=_embedding_layer, drop_rate=_p,
+        label=N_("embedding"), colour=c.SKY, mask=masks.embedding_mask, layer=_embedding_layer, drop_rate=_p,
         identity_at_test=False,
     ),
     Method(
         id="mc",
-        name="Monte Carlo dropout",
+        name=N_("Monte Carlo dropout"),
         family="bayesian",
         paper=_GAL_MC,
-        summary="Keep dropout on at test time: the spread of T stochastic passes estimates the model's uncertainty.",
-        masks="activations (units), exactly as standard dropout, in training and at test time",
-        shared_axes="none: one draw per unit per example, fresh for every one of the T passes",
-        test_time="T passes with dropout on (BatchNorm in eval); predict their mean, report their spread",
-        p_in_paper="Gal's p is the KEEP probability of the Bernoulli variables (1 - our p)",
+        summary=N_("Keep dropout on at test time: the spread of T stochastic passes estimates the model's "
+        "uncertainty."),
+        masks=N_("activations (units), exactly as standard dropout, in training and at test time"),
+        shared_axes=N_("none: one draw per unit per example, fresh for every one of the T passes"),
+        test_time=N_("T passes with dropout on (BatchNorm in eval); predict their mean, report their spread"),
+        p_in_paper=N_("Gal's p is the KEEP probability of the Bernoulli variables (1 - our p)"),
         page="pages/50_mc-dropout.py",
         thumbnail=_thumb_standard,
-        label="MC dropout", colour=c.PURPLE, mask=masks.bernoulli_mask, layer=_mc_layer, drop_rate=_p,
+        label=N_("MC dropout"), colour=c.PURPLE, mask=masks.bernoulli_mask, layer=_mc_layer, drop_rate=_p,
         identity_at_test=False,
     ),
     Method(
         id="sparsevd",
-        name="Sparse variational dropout",
+        name=N_("Sparse variational dropout"),
         family="bayesian",
         paper=_MOLCHANOV,
-        summary="Learn a Gaussian dropout rate α per weight; weights whose log α > 3 are pure noise and are pruned.",
-        masks="weights, by N(1, α_ij) noise (trained with the local reparameterisation: one draw per pre-activation)",
-        shared_axes="none: every weight has its own learned α",
-        test_time="deterministic: θ with every weight whose log α > 3 set to 0",
-        p_in_paper="no p: α_ij is learned; α/(1+α) is the equivalent Bernoulli drop rate (log α = 3: 0.95)",
+        summary=N_("Learn a Gaussian dropout rate α per weight; weights whose log α > 3 are pure noise and are "
+        "pruned."),
+        masks=N_("weights, by N(1, α_ij) noise (trained with the local reparameterisation: one draw per "
+        "pre-activation)"),
+        shared_axes=N_("none: every weight has its own learned α"),
+        test_time=N_("deterministic: θ with every weight whose log α > 3 set to 0"),
+        p_in_paper=N_("no p: α_ij is learned; α/(1+α) is the equivalent Bernoulli drop rate (log α = 3: 0.95)"),
         page="pages/51_sparse-vd.py",
         thumbnail=_thumb_sparsevd,
         label="Sparse VD", colour=c.VERMILION, mask=masks.gaussian_mask, layer=_sparsevd_layer, drop_rate=None,

@@ -10,23 +10,46 @@ from plotly.subplots import make_subplots
 from dropviz.demos.recurrent import EmbeddingDemo, MaskMovie
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import add_play_controls, colour, heatmap, label, style
+from dropviz.i18n import N_, _, ngettext
+from dropviz.methods import and_list
 from dropviz.train import Experiment, TaskPreview
 
 UNIT_COLORS = (pal.BLUE, pal.VERMILION, pal.GREEN, pal.PURPLE, pal.SKY, "#E69F00")
 MARKER = ("circle", "square", "diamond", "circle")  # memory chart, in trace order (drawn largest first)
-WIRE_LABEL = {"x": "input x_t", "h": "recurrent input h_{t−1}", "c": "cell state c_t", "g": "candidate g_t",
-              "y": "output h_t to the next layer"}
+WIRE_LABEL = {"x": N_("input x_t"), "h": N_("recurrent input h_{t−1}"), "c": N_("cell state c_t"),
+              "g": N_("candidate g_t"), "y": N_("output h_t to the next layer")}  # English; wire_label translates
 MASK_SCALE = [[0.0, "#D9D9D9"], [0.001, "#D9D9D9"], [0.001, "#1F4E79"], [1.0, "#1F4E79"]]  # dropped grey, kept dark
 
 
 def wire_label(method: str, wire: str) -> str:
     if method == "naive":  # the state mask: a dropped unit's h_t is 0 and its cell is zeroed
-        return "state h_t and c_t"
-    return WIRE_LABEL[wire]
+        return _("state h_t and c_t")
+    return _(WIRE_LABEL[wire])
+
+
+def shown_label(method_id: str) -> str:
+    """A method's short label (theme.label) in the current language ("none": the no-dropout baseline)."""
+    return _("no dropout") if method_id == "none" else _(label(method_id))
 
 
 def _schedule_word(movie: MaskMovie) -> str:
-    return "one mask per sequence" if movie.per_sequence else "a fresh mask every step"
+    return _("one mask per sequence") if movie.per_sequence else _("a fresh mask every step")
+
+
+# TRANSLATORS: the embedding demo's vocabulary: exactly ten short words separated by single spaces, in this order
+VOCABULARY = N_("the cat sat on a mat and dog ran to")
+
+
+def vocabulary(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The demo's words (dropviz.demos.recurrent.WORDS, English) in the current language: the cached demo holds
+    token ids and English words, the figure shows them translated (the English ones when a translation does not
+    give exactly as many words)."""
+    shown = tuple(_(VOCABULARY).split())
+    return shown if " ".join(words) == VOCABULARY and len(shown) == len(words) else tuple(words)
+
+
+def _hover_mask() -> str:
+    return _("unit %{y}, step %{x}: mask %{z:.2f}") + "<extra></extra>"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -115,7 +138,7 @@ def _mask_markers(movie: MaskMovie, t: int) -> go.Scatter:
         x=xs, y=np.full(len(xs), -1.45), mode="markers+text",
         marker=dict(size=20, symbol=["square" if k else "square-x-open" for k in kept],
                     color=[UNIT_COLORS[i % len(UNIT_COLORS)] for i in range(len(kept))], line=dict(width=2)),
-        text=[f"unit<br>{u}" for u in movie.track], textposition="bottom center", textfont=dict(size=12),
+        text=[_("unit<br>{u}").format(u=u) for u in movie.track], textposition="bottom center", textfont=dict(size=12),
         hoverinfo="skip", showlegend=False,
     )
 
@@ -132,9 +155,9 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     n_wires = len(movie.wires)
     rows = n_wires + 1
     specs = [[{"rowspan": rows}, {}]] + [[None, {}] for _ in range(rows - 1)]
-    titles = [""] + [f"m<sub>{w}</sub>: {wire_label(movie.method, w)}" + (" (4 gates: i, f, g, o)" if g == 4 else "")
-                     for w, g in zip(movie.wires, movie.gates, strict=True)]
-    titles += ["tracked cells: with the mask (solid), without (dashed)"]
+    titles = [""] + [f"m<sub>{w}</sub>: " + (_("{wire} (4 gates: i, f, g, o)") if g == 4 else "{wire}").format(
+        wire=wire_label(movie.method, w)) for w, g in zip(movie.wires, movie.gates, strict=True)]
+    titles += [_("tracked cells: with the mask (solid), without (dashed)")]
     heights = [1.0 if g == 1 else 1.6 for g in movie.gates] + [1.4]
     fig = make_subplots(rows=rows, cols=2, specs=specs, column_widths=[0.45, 0.55], row_heights=heights,
                         horizontal_spacing=0.07, vertical_spacing=0.1, subplot_titles=titles)
@@ -142,26 +165,25 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
     _diagram(fig, movie, 1, 1)
     hi = max(float(max(m.max() for m in movie.masks)), 1e-6)
     for k, m in enumerate(movie.masks):
-        tr = heatmap(m, zmin=0, zmax=hi, colorscale=MASK_SCALE, showscale=False,
-                     hover="unit %{y}, step %{x}: mask %{z:.2f}<extra></extra>")
+        tr = heatmap(m, zmin=0, zmax=hi, colorscale=MASK_SCALE, showscale=False, hover=_hover_mask())
         fig.add_trace(tr, row=k + 1, col=2)
-        fig.update_yaxes(autorange="reversed", showgrid=False, title_text="input" if movie.wires[k] == "x" else "unit",
-                         row=k + 1, col=2)
+        fig.update_yaxes(autorange="reversed", showgrid=False, row=k + 1, col=2,
+                         title_text=_("input") if movie.wires[k] == "x" else _("unit"))
         fig.update_xaxes(showgrid=False, row=k + 1, col=2)
         if movie.gates[k] == 4:
             n = m.shape[0] // 4
             fig.update_yaxes(tickvals=[n * j + n / 2 - 0.5 for j in range(4)], ticktext=["i", "f", "g", "o"],
-                             title_text="gate", row=k + 1, col=2)
+                             title_text=_("gate"), row=k + 1, col=2)
     traj_row = rows
     for i in range(len(movie.track)):
         fig.add_scatter(x=np.arange(T), y=movie.c_clean[i], mode="lines", showlegend=False,
                         line=dict(color=UNIT_COLORS[i % len(UNIT_COLORS)], width=1.5, dash="dash"),
-                        name=f"unit {movie.track[i]}, no dropout", row=traj_row, col=2)
+                        name=_("unit {u}, no dropout").format(u=movie.track[i]), row=traj_row, col=2)
     lo = float(min(movie.c_clean.min(), movie.c_masked.min(), 0.0))
     top = float(max(movie.c_clean.max(), movie.c_masked.max(), 0.0))
     pad = 0.08 * (top - lo or 1.0)
-    fig.update_yaxes(range=[lo - pad, top + pad], title_text="cell state (as read)", row=traj_row, col=2)
-    fig.update_xaxes(range=[-0.5, T - 0.5], title_text="time step t", row=traj_row, col=2)
+    fig.update_yaxes(range=[lo - pad, top + pad], title_text=_("cell state (as read)"), row=traj_row, col=2)
+    fig.update_xaxes(range=[-0.5, T - 0.5], title_text=_("time step t"), row=traj_row, col=2)
     for r in range(1, rows):
         fig.update_xaxes(range=[-0.5, T - 0.5], row=r, col=2)
 
@@ -191,16 +213,17 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
 
     def caption(t: int) -> str:
         # memory_* is a cosine similarity (−1…1): named as such, since a negative "memory kept" reads as nonsense
-        return (f"{label(movie.method)} · p = {movie.p:g} · {_schedule_word(movie)}<br>t = {t}: cos(c_t, c_0) = "
-                f"{movie.memory_masked[t]:.2f}, no dropout {movie.memory_clean[t]:.2f}")  # two lines: narrow screens
+        return (f"{shown_label(movie.method)} · p = {movie.p:g} · {_schedule_word(movie)}<br>"  # two lines: narrow
+                + _("t = {t}: cos(c_t, c_0) = {masked}, no dropout {clean}").format(  # screens
+                    t=t, masked=f"{movie.memory_masked[t]:.2f}", clean=f"{movie.memory_clean[t]:.2f}"))
 
     fig.frames = [go.Frame(data=animated(t), traces=idx, name=str(t), layout=dict(title_text=caption(t)))
                   for t in range(T)]
     style(fig, title=caption(0), height=int(240 * sum(heights) + 170), legend=False)
     # two short lines centred under the cell, so that at narrow widths they stay inside its column
-    fig.add_annotation(text="tracked units' mask at t<br>(open ✕ = dropped)", x=5.0, y=-0.75, xref="x",
+    fig.add_annotation(text=_("tracked units' mask at t<br>(open ✕ = dropped)"), x=5.0, y=-0.75, xref="x",
                        yref="y", showarrow=False, xanchor="center", yanchor="bottom", font=dict(size=12, color=pal.INK))
-    add_play_controls(fig, T, frame_ms=frame_ms, redraw=True, prefix="time step t = ", y=-0.04, first_label=0)
+    add_play_controls(fig, T, frame_ms=frame_ms, redraw=True, prefix=_("time step t = "), y=-0.04, first_label=0)
     fig.update_layout(margin=dict(t=90, b=110, l=10, r=10))
     return fig
 
@@ -208,14 +231,15 @@ def movie_figure(movie: MaskMovie, *, frame_ms: int = 350) -> go.Figure:
 def overview_figure(movies: tuple[MaskMovie, ...]) -> go.Figure:
     """The main mask of every method, units × time of one sequence, side by side: stripes vs noise."""
     fig = make_subplots(rows=1, cols=len(movies), horizontal_spacing=0.04,
-                        subplot_titles=[f"<b>{label(m.method)}</b><br>m<sub>{m.wires[-1]}</sub>: "
+                        subplot_titles=[f"<b>{shown_label(m.method)}</b><br>m<sub>{m.wires[-1]}</sub>: "
                                         f"{wire_label(m.method, m.wires[-1])}" for m in movies])
     for j, m in enumerate(movies):
         z = m.masks[-1][: m.masks[-1].shape[0] // m.gates[-1]]  # untied: the input gate's block
         fig.add_trace(heatmap(z, zmin=0, zmax=max(float(z.max()), 1e-6), colorscale=MASK_SCALE, showscale=False,
-                              hover="unit %{y}, step %{x}: mask %{z:.2f}<extra></extra>"), row=1, col=j + 1)
-        fig.update_yaxes(autorange="reversed", showgrid=False, title_text="unit" if j == 0 else "", row=1, col=j + 1)
-        fig.update_xaxes(showgrid=False, title_text="time step →", row=1, col=j + 1)
+                              hover=_hover_mask()), row=1, col=j + 1)
+        fig.update_yaxes(autorange="reversed", showgrid=False, title_text=_("unit") if j == 0 else "", row=1,
+                         col=j + 1)
+        fig.update_xaxes(showgrid=False, title_text=_("time step →"), row=1, col=j + 1)
     style(fig, height=330, legend=False)
     fig.update_layout(margin=dict(t=70, b=10))
     fig.update_annotations(font_size=14)
@@ -224,18 +248,18 @@ def overview_figure(movies: tuple[MaskMovie, ...]) -> go.Figure:
 
 def embedding_figure(demo: EmbeddingDemo) -> go.Figure:
     """Sequences × tokens, each cell the word; dropped word types greyed out wherever they occur."""
-    words = np.array(demo.vocab, dtype=object)[demo.tokens]  # (B, T)
+    words = np.array(vocabulary(demo.vocab), dtype=object)[demo.tokens]  # (B, T)
     kept = (demo.token_mask > 0).astype(float)
     fig = go.Figure(go.Heatmap(
         z=kept, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [0.5, pal.LIGHT], [0.5, pal.SKY], [1, pal.SKY]],
         showscale=False,
         text=words, texttemplate="%{text}", textfont=dict(size=14),
-        customdata=np.where(kept > 0, "kept", "dropped"), xgap=2, ygap=2,
-        hovertemplate="sequence %{y}, token %{x}: “%{text}” %{customdata}<extra></extra>",
+        customdata=np.where(kept > 0, _("kept"), _("dropped")), xgap=2, ygap=2,
+        hovertemplate=_("sequence %{y}, token %{x}: “%{text}” %{customdata}") + "<extra></extra>",
     ))
     style(fig, height=90 + 46 * words.shape[0], legend=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False, title_text="sequence", dtick=1)
-    fig.update_xaxes(showgrid=False, title_text="position in the sequence", dtick=1)
+    fig.update_yaxes(autorange="reversed", showgrid=False, title_text=_("sequence"), dtick=1)
+    fig.update_xaxes(showgrid=False, title_text=_("position in the sequence"), dtick=1)
     fig.update_layout(margin=dict(t=20, b=10))
     return fig
 
@@ -255,17 +279,19 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None, control: np
     hatched grey (the short-lag control). Middle: the same test set with each method's training masks on. Right:
     the training loss, mean over seeds (block means, so the chart ships a few hundred numbers)."""
     cfg = exp.config
-    seeds = f"{cfg.seeds} seed{'s' if cfg.seeds > 1 else ''}"
     fig = make_subplots(rows=1, cols=3, column_widths=[0.38, 0.38, 0.24], horizontal_spacing=0.06,
-                        subplot_titles=(f"At test time (no dropout), mean and range of {seeds}",
-                                        "With the training masks on", "Training loss"))
+                        subplot_titles=(ngettext("At test time (no dropout), mean and range of {n} seed",
+                                                 "At test time (no dropout), mean and range of {n} seeds",
+                                                 cfg.seeds).format(n=cfg.seeds),
+                                        _("With the training masks on"), _("Training loss")))
     fig.update_annotations(font_size=14)
     lags = exp.lags
     symbols = exp.histories[0].config.symbols
     chance = 1.0 / symbols
     for col in (1, 2):
         fig.add_scatter(x=[lags[0], lags[-1]], y=[chance, chance], mode="lines", line=dict(color=pal.GREY, dash="dash"),
-                        name=f"chance (1/{symbols})", legendgroup="chance", showlegend=col == 1, row=1, col=col)
+                        name=_("chance (1/{n})").format(n=symbols), legendgroup="chance", showlegend=col == 1,
+                        row=1, col=col)
     n_methods = len(cfg.methods)
     for k, m in enumerate(cfg.methods):
         # Where methods score the same (often 1.0) their lines coincide: each is drawn wider and with bigger
@@ -276,37 +302,40 @@ def memory_figure(exp: Experiment, window: np.ndarray | None = None, control: np
             lo, hi, mean = acc.min(0), acc.max(0), acc.mean(0)
             fig.add_scatter(x=np.concatenate([lags, lags[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
                             mode="lines", line=dict(width=0), fillcolor=_rgba(colour(m), 0.18), hoverinfo="skip",
-                            name=f"{label(m)} seed range", legendgroup=m, showlegend=False, row=1, col=col)
-            fig.add_scatter(x=lags, y=mean, mode="lines+markers", name=label(m), legendgroup=m, showlegend=col == 1,
+                            name=_("{method} seed range").format(method=shown_label(m)), legendgroup=m,
+                            showlegend=False, row=1, col=col)
+            fig.add_scatter(x=lags, y=mean, mode="lines+markers", name=shown_label(m), legendgroup=m,
+                            showlegend=col == 1,
                             line=dict(color=colour(m), width=width, dash="dot" if m == "none" else "solid"),
                             marker=dict(size=size, symbol=MARKER[k % len(MARKER)], line=dict(color="white", width=1)),
                             customdata=np.stack([lo, hi], -1),
-                            hovertemplate=f"{label(m)}: lag %{{x}}, accuracy %{{y:.2f}} "
-                                          "(seeds %{customdata[0]:.2f}–%{customdata[1]:.2f})<extra></extra>",
+                            hovertemplate=shown_label(m) + ": " + _("lag %{x}, accuracy %{y:.2f} (seeds "
+                                                                    "%{customdata[0]:.2f}–%{customdata[1]:.2f})")
+                            + "<extra></extra>",
                             row=1, col=col)
         loss = np.stack([h.loss for h in exp.runs_of(m)]).mean(0)
         block = max(1, len(loss) // 60)
         n = len(loss) // block * block
         steps = np.arange(n).reshape(-1, block).mean(1) + 1
-        fig.add_scatter(x=steps, y=loss[:n].reshape(-1, block).mean(1), mode="lines", name=label(m),
+        fig.add_scatter(x=steps, y=loss[:n].reshape(-1, block).mean(1), mode="lines", name=shown_label(m),
                         legendgroup=m, showlegend=False, line=dict(color=colour(m), width=2), row=1, col=3)
     for col in (1, 2):  # after the traces: plotly skips shapes on empty subplots
         if window is not None and len(window):
             fig.add_vrect(x0=window[0] - 0.5, x1=window[-1] + 0.5, fillcolor=pal.LIGHT, opacity=0.7, line_width=0,
                           layer="below", row=1, col=col)
-            fig.add_annotation(x=(window[0] + window[-1]) / 2, y=0.05, text="longest<br>lags", showarrow=False,
+            fig.add_annotation(x=(window[0] + window[-1]) / 2, y=0.05, text=_("longest<br>lags"), showarrow=False,
                                font=dict(size=12), row=1, col=col)
         if control is not None and len(control):
             fig.add_vrect(x0=control[0] - 0.5, x1=control[-1] + 0.5, fillcolor=pal.LIGHT, opacity=0.4, line_width=0,
                           layer="below", row=1, col=col)
-            fig.add_annotation(x=(control[0] + control[-1]) / 2, y=0.05, text="short<br>lags", showarrow=False,
+            fig.add_annotation(x=(control[0] + control[-1]) / 2, y=0.05, text=_("short<br>lags"), showarrow=False,
                                font=dict(size=12), row=1, col=col)
         fig.update_yaxes(range=[0, 1.08], row=1, col=col)
-        fig.update_xaxes(title_text="lag (steps)", row=1, col=col)
+        fig.update_xaxes(title_text=_("lag (steps)"), row=1, col=col)
     style(fig, height=460, legend_below=True)
-    fig.update_yaxes(title_text="accuracy", row=1, col=1)
-    fig.update_xaxes(title_text="training step", row=1, col=3)
-    fig.update_yaxes(title_text="loss", rangemode="tozero", row=1, col=3)
+    fig.update_yaxes(title_text=_("accuracy"), row=1, col=1)
+    fig.update_xaxes(title_text=_("training step"), row=1, col=3)
+    fig.update_yaxes(title_text=_("loss"), rangemode="tozero", row=1, col=3)
     fig.update_layout(margin=dict(t=40, b=110), legend=dict(y=-0.27))
     return fig
 
@@ -315,7 +344,7 @@ def coinciding(exp: Experiment) -> str:
     """Where the accuracy lines lie on top of each other: the methods that score exactly the same at the most
     lags, and at how many ("" if no two ever do). For the note under the memory chart."""
     methods = exp.config.methods
-    names = [label(m) for m in methods]
+    names = [shown_label(m) for m in methods]
     mean = [exp.accuracy(m) for m in methods]  # (lags,) each: the lines the chart draws (mean over seeds)
     best: tuple[int, tuple[int, ...]] = (0, ())
     groups: dict[tuple[int, ...], int] = {}
@@ -331,9 +360,10 @@ def coinciding(exp: Experiment) -> str:
     count, group = best
     if not count:
         return ""
-    who = ", ".join(names[i] for i in group[:-1]) + " and " + names[group[-1]]
-    return (f"{who} score exactly the same at {count} of {len(exp.lags)} lags: there their lines coincide, drawn "
-            "as nested stripes (the earlier in the legend, the wider), so every colour stays visible.")
+    who = and_list([names[i] for i in group])
+    return _("{methods} score exactly the same at {count} of {lags} lags: there their lines coincide, drawn as "
+             "nested stripes (the earlier in the legend, the wider), so every colour stays visible.").format(
+        methods=who, count=count, lags=len(exp.lags))
 
 
 def task_figure(task: TaskPreview) -> go.Figure:
@@ -347,14 +377,15 @@ def task_figure(task: TaskPreview) -> go.Figure:
         z=is_symbol.astype(float), zmin=0, zmax=1, showscale=False,
         colorscale=[[0, "#F2F2F2"], [0.5, "#F2F2F2"], [0.5, pal.ORANGE], [1, pal.ORANGE]],
         text=text, texttemplate="%{text}", textfont=dict(size=13), xgap=2, ygap=2,
-        hovertemplate="sequence %{y}, step %{x}: %{text}<extra></extra>",
+        hovertemplate=_("sequence %{y}, step %{x}: %{text}") + "<extra></extra>",
     ))
     for i in range(n):
         # in the right margin (paper coordinates), so the label never shrinks or overflows with T
         fig.add_annotation(x=1.0, xref="paper", xshift=6, y=i, xanchor="left", showarrow=False, font=dict(size=13),
-                           text=f"→ answer {'ABCDEFGHIJKLMNOP'[task.target[i]]} (lag {task.lag[i]})")
+                           text=_("→ answer {symbol} (lag {lag})").format(symbol="ABCDEFGHIJKLMNOP"[task.target[i]],
+                                                                           lag=task.lag[i]))
     style(fig, height=80 + 38 * n, legend=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=False, title_text="sequence")
-    fig.update_xaxes(showgrid=False, title_text="time step", range=[-0.5, T - 0.5])
+    fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=False, title_text=_("sequence"))
+    fig.update_xaxes(showgrid=False, title_text=_("time step"), range=[-0.5, T - 0.5])
     fig.update_layout(margin=dict(t=10, b=10, r=170))
     return fig
