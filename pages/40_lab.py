@@ -42,7 +42,7 @@ if result is None:
     tried = ui.queue().status(config) is not None
     idle = not ui.in_progress(config)
     pressed = idle and (not default or tried) and st.button(
-        ngettext("Train one model", "Train {n} models", len(chosen)).format(n=len(chosen)), type="primary",
+        ngettext("Train {n} model", "Train {n} models", len(chosen)).format(n=len(chosen)), type="primary",
         icon=":material/model_training:")
     result = ui.train_job(lab.run_lab, config, start=pressed, auto=default, what=_("Training"))
     if result is None and idle and not tried and not default:
