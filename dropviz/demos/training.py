@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from dropviz import masks, methods
+from dropviz.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,14 @@ class Minibatch:
     eps: float
 
     def table(self) -> list[dict[str, object]]:
-        """One row per optimiser: how far the chosen weight moved at each step."""
-        return [{"optimiser": k, "gradient at step 1": f"{self.g1:.4g}", "move at step 1": f"{d1:+.4g}",
-                 "gradient at step 2": f"{self.g2:.4g}", "move at step 2": f"{d2:+.4g}"}
+        """One row per optimiser: how far the chosen weight moved at each step (column and optimiser names in the
+        reader's language)."""
+        return [{_("optimiser"): _(k), _("gradient at step 1"): f"{self.g1:.4g}", _("move at step 1"): f"{d1:+.4g}",
+                 _("gradient at step 2"): f"{self.g2:.4g}", _("move at step 2"): f"{d2:+.4g}"}
                 for k, (d1, d2) in self.moves.items()]
 
 
-OPTIMISERS = ("SGD", "SGD + momentum", "Adam")
+OPTIMISERS = ("SGD", N_("SGD + momentum"), "Adam")
 STEP2_TRIES = 50
 
 
@@ -102,7 +104,7 @@ def minibatch(p: float = 0.3, seed: int = 0, batch: int = 8, inputs: int = 5, un
     # step 2: a one-example batch through the same layer (a fresh mask) that drops a unit with a step-1 gradient
     # (a few seeded tries at most: at small p a single example may keep every unit)
     unit, grad2 = -1, torch.zeros_like(grad1)
-    for _ in range(STEP2_TRIES):
+    for _try in range(STEP2_TRIES):
         x2 = torch.randn(1, inputs, generator=g, dtype=torch.float64)
         w1.grad = None
         ((layer(x2 @ w1.t()) @ w2 - t[:1]) ** 2).sum().backward()
@@ -140,7 +142,7 @@ def _two_steps(name: str, w0: float, g1: float, g2: float, lr: float, momentum: 
 
 # -- one mask per sample or one per batch -----------------------------------------------------------------
 
-SHARING = ("per sample", "per batch")
+SHARING = (N_("per sample"), N_("per batch"))
 
 
 @dataclass(frozen=True)
@@ -270,10 +272,12 @@ class TorchCall:
     eval_identity: bool  # after .eval() (F.dropout: inside an eval()'d module, training left at its default)
 
     def row(self, p: float) -> dict[str, object]:
-        return {"call": self.call, "kept fraction": round(self.keep_rate, 4), "1 − p": round(1 - p, 4),
-                "kept value ÷ input": round(self.kept_scale, 4), "1/(1 − p)": round(1 / (1 - p), 4) if p < 1 else None,
-                "maps all-or-nothing": f"{self.whole_channels:.0%}",
-                "identity in eval()": "yes" if self.eval_identity else "NO"}
+        """The page's row for this call, in the reader's language (the math columns stay as they are)."""
+        return {_("call"): _(self.call), _("kept fraction"): round(self.keep_rate, 4), "1 − p": round(1 - p, 4),
+                _("kept value ÷ input"): round(self.kept_scale, 4),
+                "1/(1 − p)": round(1 / (1 - p), 4) if p < 1 else None,
+                _("maps all-or-nothing"): f"{self.whole_channels:.0%}",
+                _("identity in eval()"): _("yes") if self.eval_identity else _("NO")}
 
 
 class _Functional(torch.nn.Module):
@@ -296,7 +300,7 @@ def torch_calls(p: float = 0.3, seed: int = 0, batch: int = 32, channels: int = 
     x = 0.5 + torch.rand(batch, channels, size, size, generator=masks.make_generator(seed), dtype=torch.float64)
     out = []
     mods = {"dropout": ("nn.Dropout(p)", torch.nn.Dropout(p)),
-            "functional": ("F.dropout(x, p) in an eval()'d module", _Functional(p)),
+            "functional": (N_("F.dropout(x, p) in an eval()'d module"), _Functional(p)),
             "dropout2d": ("nn.Dropout2d(p)", torch.nn.Dropout2d(p))}
     with _torch_global_rng(seed):
         for key, (call, mod) in mods.items():

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from dropviz.demos.training import SHARING, Backprop, LstmMasks, MaskSharing, Minibatch, VarianceShift
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
+from dropviz.i18n import _
 from dropviz.train.lab import LabResult, Preview
 
 GRAD_SCALE = [[0.0, pal.VERMILION], [0.5, "#FFFFFF"], [1.0, pal.BLUE]]  # diverging: negative red, zero white
@@ -20,19 +21,20 @@ BOUNDARY_SCALE = [[0.0, "#F6C9A6"], [0.5, "#FFFFFF"], [1.0, "#A9CFEA"]]  # class
 def curves_figure(result: LabResult) -> go.Figure:
     """Loss and accuracy per epoch: validation solid, training (dropout off) dotted, one colour per method."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=("Cross-entropy loss", "Accuracy"))
+                        subplot_titles=(_("Cross-entropy loss"), _("Accuracy")))
     fig.update_annotations(font_size=14)
     for method, run in zip(result.config.methods, result.runs, strict=True):
         epochs = np.arange(1, len(run.val_loss) + 1)
         for col, (tr, va) in enumerate(((run.train_loss, run.val_loss), (run.train_acc, run.val_acc)), start=1):
-            for ys, what, dash in ((va, "validation", "solid"), (tr, "training", "dot")):
-                fig.add_scatter(x=epochs, y=ys, mode="lines", name=f"{label(method)} · {what}", legendgroup=method,
+            for ys, what, dash in ((va, _("validation"), "solid"), (tr, _("training"), "dot")):
+                name = f"{label(method)} · {what}"  # a legend entry: method · curve, no sentence
+                fig.add_scatter(x=epochs, y=ys, mode="lines", name=name, legendgroup=method,
                                 showlegend=col == 1, line=dict(color=colour(method), width=3 if dash == "solid" else 2,
                                                                dash=dash),
-                                hovertemplate=f"{label(method)} {what}: epoch %{{x}}, %{{y:.3f}}<extra></extra>",
-                                row=1, col=col)
+                                hovertemplate=_("{name}: epoch {x}, {y}").format(name=name, x="%{x}", y="%{y:.3f}")
+                                + "<extra></extra>", row=1, col=col)
     style(fig, height=420, legend_below=True)
-    fig.update_xaxes(title_text="epoch")
+    fig.update_xaxes(title_text=_("epoch"))
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_layout(margin=dict(t=40, b=120), legend=dict(y=-0.25))
@@ -43,23 +45,31 @@ def boundaries_figure(result: LabResult) -> go.Figure:
     """Each model's P(class 1) over the plane (orange: class 0, blue: class 1) with the training points."""
     runs = [(m, r) for m, r in zip(result.config.methods, result.runs, strict=True) if r.boundary is not None]
     fig = make_subplots(rows=1, cols=len(runs), horizontal_spacing=0.04,
-                        subplot_titles=[f"{label(m)}: validation accuracy {r.val_acc[-1]:.2f}" for m, r in runs])
+                        subplot_titles=[_("{method}: validation accuracy {acc}").format(
+                                            method=label(m), acc=f"{r.val_acc[-1]:.2f}") for m, r in runs])
     fig.update_annotations(font_size=14)
     for i, (_m, r) in enumerate(runs, start=1):
         b = r.boundary
         fig.add_trace(go.Contour(x=b.axis, y=b.axis, z=b.prob.astype(np.float32), zmin=0, zmax=1,
                                  colorscale=BOUNDARY_SCALE, showscale=False, contours=dict(start=0.5, end=0.5, size=1,
                                  coloring="heatmap", showlines=True), line=dict(color=pal.INK, width=2),
-                                 hovertemplate="P(class 1) = %{z:.2f}<extra></extra>"), row=1, col=i)
+                                 hovertemplate=_("P(class 1) = {z}").format(z="%{z:.2f}") + "<extra></extra>"),
+                      row=1, col=i)
         for cls, col in ((0, pal.ORANGE), (1, pal.BLUE)):
             pts = b.x_train[b.y_train == cls]
-            fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {cls}", showlegend=i == 1,
+            fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=_("class {k}").format(k=cls),
+                            showlegend=i == 1,
                             marker=dict(color=col, size=7, line=dict(color="white", width=1)), row=1, col=i)
     style(fig, height=380, legend_below=True)
     fig.update_xaxes(range=[runs[0][1].boundary.axis[0], runs[0][1].boundary.axis[-1]], showticklabels=False)
     fig.update_yaxes(range=[runs[0][1].boundary.axis[0], runs[0][1].boundary.axis[-1]], showticklabels=False)
     fig.update_layout(margin=dict(t=40, b=60), legend=dict(y=-0.05))
     return fig
+
+
+def _kept_hover() -> str:
+    """A mask heatmap's hover (examples × units), in the reader's language."""
+    return _("example {y}, unit {x}: kept = {z}").format(y="%{y}", x="%{x}", z="%{z:.0f}") + "<extra></extra>"
 
 
 def _sym(a: np.ndarray) -> float:
@@ -71,23 +81,23 @@ def backprop_figure(b: Backprop) -> go.Figure:
     Right: the weight gradient ∂L/∂W (inputs × units): dropped units' columns are exactly zero."""
     rows = np.stack([b.mask, b.upstream, b.grad_z, b.mask * b.upstream])  # (4, units); mask already ÷(1−p)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12,
-                        subplot_titles=("Per unit: forward mask and gradients", "∂L/∂W (inputs × units)"))
+                        subplot_titles=(_("Per unit: forward mask and gradients"), _("∂L/∂W (inputs × units)")))
     fig.update_annotations(font_size=14)
-    names = ["mask m (0 or 1/(1−p))", "upstream u = ∂L/∂y", "autograd ∂L/∂z", "m ⊙ u"]
+    names = [_("mask m (0 or 1/(1−p))"), _("upstream u = ∂L/∂y"), _("autograd ∂L/∂z"), "m ⊙ u"]
     h = heatmap(rows, zmin=-_sym(rows), zmax=_sym(rows), colorscale=GRAD_SCALE, showscale=False,
-                hover="%{y}, unit %{x}: %{z:.3f}<extra></extra>")
+                hover=_("{row}, unit {x}: {z}").format(row="%{y}", x="%{x}", z="%{z:.3f}") + "<extra></extra>")
     h.update(y=names, text=np.round(rows, 2), texttemplate="%{text}", textfont=dict(size=12))
     fig.add_trace(h, row=1, col=1)
     gw = b.grad_w.T  # (inputs, units)
-    g = heatmap(gw, zmin=-_sym(gw), zmax=_sym(gw), colorscale=GRAD_SCALE, colorbar_title="gradient",
-                hover="input %{y}, unit %{x}: %{z:.3f}<extra></extra>")
+    g = heatmap(gw, zmin=-_sym(gw), zmax=_sym(gw), colorscale=GRAD_SCALE, colorbar_title=_("gradient"),
+                hover=_("input {y}, unit {x}: {z}").format(y="%{y}", x="%{x}", z="%{z:.3f}") + "<extra></extra>")
     fig.add_trace(g, row=1, col=2)
     for unit in np.flatnonzero(b.mask == 0):
         fig.add_vrect(x0=unit - 0.5, x1=unit + 0.5, line=dict(color=pal.INK, width=1, dash="dot"), row=1, col=2)
     style(fig, height=340, legend=False)
     fig.update_yaxes(autorange="reversed")
-    matrix_axes(fig, row=1, col=2, x_title="hidden unit (dotted: dropped)", y_title="input")
-    fig.update_xaxes(title_text="hidden unit", row=1, col=1)
+    matrix_axes(fig, row=1, col=2, x_title=_("hidden unit (dotted: dropped)"), y_title=_("input"))
+    fig.update_xaxes(title_text=_("hidden unit"), row=1, col=1)
     return fig
 
 
@@ -95,21 +105,22 @@ def minibatch_figure(m: Minibatch) -> go.Figure:
     """Left: the minibatch's mask (examples × units). Middle: each example's gradient norm for each unit's weights
     (zero where dropped). Right: the averaged gradient, the update, nonzero wherever any example kept the unit."""
     fig = make_subplots(rows=1, cols=3, column_widths=[0.38, 0.38, 0.24], horizontal_spacing=0.07,
-                        subplot_titles=("Mask (grey: dropped)", "‖∂L_b/∂w_unit‖ per example",
-                                        "Update: ‖mean_b ∂L_b/∂w_unit‖"))
+                        subplot_titles=(_("Mask (grey: dropped)"), _("‖∂L_b/∂w_unit‖ per example"),
+                                        _("Update: ‖mean_b ∂L_b/∂w_unit‖")))
     fig.update_annotations(font_size=14)
     kept = (m.mask != 0).astype(np.float32)
     fig.add_trace(heatmap(kept, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]], showscale=False,
-                          hover="example %{y}, unit %{x}: kept = %{z:.0f}<extra></extra>"), row=1, col=1)
+                          hover=_kept_hover()), row=1, col=1)
     fig.add_trace(heatmap(m.per_example, zmin=0, colorscale="Greys", showscale=False,
-                          hover="example %{y}, unit %{x}: %{z:.3g}<extra></extra>"), row=1, col=2)
+                          hover=_("example {y}, unit {x}: {z}").format(y="%{y}", x="%{x}", z="%{z:.3g}")
+                          + "<extra></extra>"), row=1, col=2)
     fig.add_trace(heatmap(m.averaged[:, None].T, zmin=0, colorscale="Greys", showscale=False,
-                          hover="unit %{x}: %{z:.3g}<extra></extra>"), row=1, col=3)
+                          hover=_("unit {x}: {z}").format(x="%{x}", z="%{z:.3g}") + "<extra></extra>"), row=1, col=3)
     style(fig, height=330, legend=False)
     fig.update_yaxes(autorange="reversed")
     for col in (1, 2):
-        matrix_axes(fig, row=1, col=col, x_title="hidden unit", y_title="example" if col == 1 else "")
-    matrix_axes(fig, row=1, col=3, x_title="hidden unit")
+        matrix_axes(fig, row=1, col=col, x_title=_("hidden unit"), y_title=_("example") if col == 1 else "")
+    matrix_axes(fig, row=1, col=3, x_title=_("hidden unit"))
     fig.update_yaxes(showticklabels=False, row=1, col=3)
     return fig
 
@@ -119,7 +130,8 @@ def preview_figure(pv: Preview) -> go.Figure:
     if pv.task == "digits":
         strip = np.concatenate([np.pad(im, ((0, 0), (0, 1)), constant_values=np.nan) for im in pv.x], axis=1)
         fig = go.Figure(heatmap(strip, colorscale="Greys", showscale=False, hover="%{z:.2f}<extra></extra>"))
-        style(fig, title=f"Digits: one of each class from the {pv.n_train} training images ({pv.n_val} held out)",
+        style(fig, title=_("Digits: one of each class from the {n} training images ({held} held out)").format(
+              n=pv.n_train, held=pv.n_val),
               height=190, legend=False)
         fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
         fig.update_xaxes(visible=False)
@@ -127,9 +139,9 @@ def preview_figure(pv: Preview) -> go.Figure:
     fig = go.Figure()
     for cls, col in ((0, pal.ORANGE), (1, pal.BLUE)):
         pts = pv.x[pv.y == cls]
-        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {cls}",
+        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=_("class {k}").format(k=cls),
                         marker=dict(color=col, size=7, line=dict(color="white", width=1)))
-    style(fig, title=f"{pv.task}: the {pv.n_train} training points", height=300)
+    style(fig, title=_("{task}: the {n} training points").format(task=pv.task, n=pv.n_train), height=300)
     fig.update_yaxes(scaleanchor="x")
     return fig
 
@@ -138,17 +150,17 @@ def sharing_figure(ms: MaskSharing, across: MaskSharing | None = None) -> go.Fig
     """Left, middle: the first minibatch's masks (examples × units) per sample and per batch. Right: the gradient
     variance of each, on one minibatch (masks only) and across minibatches."""
     fig = make_subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.07,
-                        subplot_titles=("One mask per example", "One mask per batch", "Gradient variance"))
+                        subplot_titles=(_("One mask per example"), _("One mask per batch"), _("Gradient variance")))
     fig.update_annotations(font_size=14)
     for col, mode in enumerate(SHARING, start=1):
         fig.add_trace(heatmap(ms.masks[mode], zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]],
-                              showscale=False, hover="example %{y}, unit %{x}: kept = %{z:.0f}<extra></extra>"),
-                      row=1, col=col)
-        matrix_axes(fig, row=1, col=col, x_title="hidden unit", y_title="example" if col == 1 else "")
-    groups = [("one minibatch", ms)] + ([("across minibatches", across)] if across is not None else [])
+                              showscale=False, hover=_kept_hover()), row=1, col=col)
+        matrix_axes(fig, row=1, col=col, x_title=_("hidden unit"), y_title=_("example") if col == 1 else "")
+    groups = [(_("one minibatch"), ms)] + ([(_("across minibatches"), across)] if across is not None else [])
     for mode, col in zip(SHARING, (pal.BLUE, pal.VERMILION), strict=True):
-        fig.add_bar(x=[g for g, _ in groups], y=[m.variance[mode] for _, m in groups], name=f"mask {mode}",
-                    marker_color=col, error_y=dict(type="data", array=[2 * m.se[mode] for _, m in groups]),
+        fig.add_bar(x=[g for g, _m in groups], y=[m.variance[mode] for _g, m in groups],
+                    name=_("mask {mode}").format(mode=_(mode)),
+                    marker_color=col, error_y=dict(type="data", array=[2 * m.se[mode] for _g, m in groups]),
                     row=1, col=3)
     style(fig, height=360, legend_below=True)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
@@ -164,23 +176,23 @@ def sharing_accuracy_figure(rows: list[dict[str, object]]) -> go.Figure:
     mean = [float(r["final val. accuracy (mean)"]) for r in rows]
     up = [float(r["max"]) - m for r, m in zip(rows, mean, strict=True)]
     down = [m - float(r["min"]) for r, m in zip(rows, mean, strict=True)]
-    fig.add_bar(x=[str(r["mask"]) for r in rows], y=mean, marker_color=[pal.BLUE, pal.VERMILION][:len(rows)],
+    fig.add_bar(x=[_(str(r["mask"])) for r in rows], y=mean, marker_color=[pal.BLUE, pal.VERMILION][:len(rows)],
                 error_y=dict(type="data", symmetric=False, array=up, arrayminus=down),
-                hovertemplate="mask %{x}: %{y:.3f}<extra></extra>")
+                hovertemplate=_("mask {x}: {y}").format(x="%{x}", y="%{y:.3f}") + "<extra></extra>")
     lo = min(float(r["min"]) for r in rows)
-    style(fig, title=f"Final validation accuracy, mean and range over {rows[0]['seeds']} seeds", height=300,
-          legend=False)
-    fig.update_yaxes(title_text="validation accuracy", range=[max(0.0, lo - 0.1), 1.0])
+    style(fig, title=_("Final validation accuracy, mean and range over {n} seeds").format(n=rows[0]["seeds"]),
+          height=300, legend=False)
+    fig.update_yaxes(title_text=_("validation accuracy"), range=[max(0.0, lo - 0.1), 1.0])
     return fig
 
 
 def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
     """Best validation loss (left) and the validation − training loss gap (right) per placement."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=("Best validation loss (lower is better)", "Validation − training loss"))
+                        subplot_titles=(_("Best validation loss (lower is better)"), _("Validation − training loss")))
     fig.update_annotations(font_size=14)
-    names = [str(r["placement"]) for r in rows]
-    colours = [pal.NO_DROPOUT if n == "none" else pal.BLUE for n in names]
+    names = [_(str(r["placement"])) for r in rows]  # the rows keep the English names; shown translated
+    colours = [pal.NO_DROPOUT if r["placement"] == "none" else pal.BLUE for r in rows]
     for col, key in ((1, "best val. loss"), (2, "val. − train loss")):
         fig.add_bar(y=names, x=[r[key] for r in rows], orientation="h", marker_color=colours, showlegend=False,
                     hovertemplate="%{y}: %{x:.4f}<extra></extra>", row=1, col=col)
@@ -197,20 +209,22 @@ def placement_summary(rows: list[dict[str, object]]) -> str:
     base = next(r for r in rows if r["placement"] == "none")
     diff = float(base["best val. loss"]) - float(best["best val. loss"])
     if best is base:
-        return "Here no placement of dropout beat the model without it on validation loss."
-    return (f"Lowest best validation loss: {best['placement']} ({float(best['best val. loss']):.4f}), "
-            f"{diff:.4f} below no dropout; best validation accuracy {float(best['best val. accuracy']):.1%} vs "
-            f"{float(base['best val. accuracy']):.1%}.")
+        return _("Here no placement of dropout beat the model without it on validation loss.")
+    return _("Lowest best validation loss: {placement} ({loss}), {diff} below no dropout; best validation accuracy "
+             "{acc} vs {base_acc}.").format(placement=_(str(best["placement"])),
+                                            loss=f"{float(best['best val. loss']):.4f}", diff=f"{diff:.4f}",
+                                            acc=f"{float(best['best val. accuracy']):.1%}",
+                                            base_acc=f"{float(base['best val. accuracy']):.1%}")
 
 
 def variance_shift_figure(v: VarianceShift) -> go.Figure:
     """The BN input's variance in training and at test, beside what 1−p alone would predict."""
     fig = go.Figure()
-    fig.add_bar(x=["training (dropout on)", "test (dropout off)", "test if the ratio were 1−p"],
+    fig.add_bar(x=[_("training (dropout on)"), _("test (dropout off)"), _("test if the ratio were 1−p")],
                 y=[v.train_var, v.test_var, (1 - v.p) * v.train_var],
                 marker_color=[pal.BLUE, pal.VERMILION, pal.GREY], hovertemplate="%{x}: %{y:.4f}<extra></extra>")
-    style(fig, title=f"Variance of BatchNorm's input, p = {v.p:g}", height=320, legend=False)
-    fig.update_yaxes(title_text="mean variance per unit", rangemode="tozero")
+    style(fig, title=_("Variance of BatchNorm's input, p = {p}").format(p=f"{v.p:g}"), height=320, legend=False)
+    fig.update_yaxes(title_text=_("mean variance per unit"), rangemode="tozero")
     return fig
 
 
@@ -219,14 +233,15 @@ def lstm_masks_figure(m: LstmMasks, sequence: int = 0) -> go.Figure:
     outputs (a fresh pattern every step: noise), beside DropViz's variational schedule (stripes: one mask per
     sequence)."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
-                        subplot_titles=(f"nn.LSTM(dropout={m.p:g}), recovered: changes "
-                                        f"{m.change_rate(m.torch_mask):.0%} of units per step",
-                                        f"Variational (Gal): changes {m.change_rate(m.variational):.0%} per step"))
+                        subplot_titles=(_("nn.LSTM(dropout={p}), recovered: changes {rate} of units per step").format(
+                                            p=f"{m.p:g}", rate=f"{m.change_rate(m.torch_mask):.0%}"),
+                                        _("Variational (Gal): changes {rate} per step").format(
+                                            rate=f"{m.change_rate(m.variational):.0%}")))
     fig.update_annotations(font_size=14)
     for col, mask in ((1, m.torch_mask), (2, m.variational)):
         fig.add_trace(heatmap(mask[:, sequence].T, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]],
-                              showscale=False, hover="unit %{y}, step %{x}: kept = %{z:.0f}<extra></extra>"),
-                      row=1, col=col)
-        matrix_axes(fig, row=1, col=col, x_title="time step", y_title="unit" if col == 1 else "")
+                              showscale=False, hover=_("unit {y}, step {x}: kept = {z}").format(
+                                  y="%{y}", x="%{x}", z="%{z:.0f}") + "<extra></extra>"), row=1, col=col)
+        matrix_axes(fig, row=1, col=col, x_title=_("time step"), y_title=_("unit") if col == 1 else "")
     style(fig, height=300, legend=False)
     return fig

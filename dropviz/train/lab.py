@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from dropviz import data, masks, models
 from dropviz._validate import make_generator
 from dropviz.data.digits import train_images as digits_train_images
+from dropviz.i18n import N_, _
 from dropviz.train import engine
 from dropviz.train.engine import StepContext
 
@@ -255,10 +256,10 @@ class LabResult:
 
     def table(self) -> list[dict[str, object]]:
         """One row per method: what the lab's final table shows."""
-        return [{"method": m, "best val. accuracy": round(r.best_val_acc, 3),
-                 "train − val. accuracy": round(r.gap, 3), "val. − train loss": round(r.loss_gap, 3),
-                 "best val. loss": round(float(r.val_loss.min()), 3), "wall time (s)": round(r.seconds, 2),
-                 "device": r.device} for m, r in zip(self.config.methods, self.runs, strict=True)]
+        return [{N_("method"): m, N_("best val. accuracy"): round(r.best_val_acc, 3),
+                 N_("train − val. accuracy"): round(r.gap, 3), N_("val. − train loss"): round(r.loss_gap, 3),
+                 N_("best val. loss"): round(float(r.val_loss.min()), 3), N_("wall time (s)"): round(r.seconds, 2),
+                 N_("device"): r.device} for m, r in zip(self.config.methods, self.runs, strict=True)]
 
 
 def run_many(runs: Sequence[RunConfig], *, ctx: StepContext | None = None, labels: Sequence[str] | None = None,
@@ -267,7 +268,7 @@ def run_many(runs: Sequence[RunConfig], *, ctx: StepContext | None = None, label
     total = sum(r.steps for r in runs)
     out, done = [], 0
     for i, r in enumerate(runs):
-        label = labels[i] if labels else f"model {i + 1}/{len(runs)}"
+        label = labels[i] if labels else _("model {i}/{n}").format(i=i + 1, n=len(runs))
         out.append(train_run(r, ctx=engine.Within(ctx, done, total, label), threads=threads))
         done += r.steps
     return tuple(out)
@@ -299,7 +300,8 @@ def run_overfit(config: OverfitConfig, *, ctx: StepContext | None = None, thread
                 ) -> tuple[LabResult, ...]:
     labs = config.labs()
     runs = run_many([r for lab in labs for r in lab.runs()], ctx=ctx,
-                    labels=[f"seed {lab.seed}, {m}" for lab in labs for m in lab.methods], threads=threads)
+                    labels=[_("seed {seed}, {method}").format(seed=lab.seed, method=m)
+                            for lab in labs for m in lab.methods], threads=threads)
     n = len(labs[0].methods)
     return tuple(LabResult(lab, runs[i * n:(i + 1) * n]) for i, lab in enumerate(labs))
 
@@ -327,21 +329,21 @@ def preview(task: str = LabConfig.task, train_size: int = LabConfig.train_size, 
 # -- where to put dropout: the same MLP with dropout at different positions --------------------------------
 
 PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (input, after hidden 1, after hidden 2)
-    "none": (None, None, None),
-    "input only (0.2)": (("standard", 0.2), None, None),
-    "after each hidden (0.5)": (None, ("standard", 0.5), ("standard", 0.5)),
-    "before the output only (0.5)": (None, None, ("standard", 0.5)),
-    "input 0.2 + hidden 0.5": (("standard", 0.2), ("standard", 0.5), ("standard", 0.5)),
+    N_("none"): (None, None, None),
+    N_("input only (0.2)"): (("standard", 0.2), None, None),
+    N_("after each hidden (0.5)"): (None, ("standard", 0.5), ("standard", 0.5)),
+    N_("before the output only (0.5)"): (None, None, ("standard", 0.5)),
+    N_("input 0.2 + hidden 0.5"): (("standard", 0.2), ("standard", 0.5), ("standard", 0.5)),
 }
 
 
 CNN_CHANNELS = 16  # conv channels of the placement CNN (models.cnn: conv 3×3 -> ReLU -> max-pool 2 -> linear)
 CNN_PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (after conv+ReLU, after pooling, classifier)
-    "none": (None, None, None),
-    "after conv+ReLU (0.1)": (("pixel", 0.1), None, None),
-    "after conv+ReLU, whole maps (0.1)": (("spatial", 0.1), None, None),
-    "after pooling (0.2)": (None, ("pixel", 0.2), None),
-    "before the classifier (0.5)": (None, None, ("standard", 0.5)),
+    N_("none"): (None, None, None),
+    N_("after conv+ReLU (0.1)"): (("pixel", 0.1), None, None),
+    N_("after conv+ReLU, whole maps (0.1)"): (("spatial", 0.1), None, None),
+    N_("after pooling (0.2)"): (None, ("pixel", 0.2), None),
+    N_("before the classifier (0.5)"): (None, None, ("standard", 0.5)),
 }
 
 
@@ -375,22 +377,23 @@ class Placement:
         rows = []
         for i, name in enumerate(placements(self.config.arch)):
             rs = self.runs[i * n:(i + 1) * n]
-            rows.append({"placement": name,
-                         "best val. loss": round(float(np.mean([r.val_loss.min() for r in rs])), 4),
-                         "best val. accuracy": round(float(np.mean([r.best_val_acc for r in rs])), 4),
-                         "val. − train loss": round(float(np.mean([r.loss_gap for r in rs])), 4),
-                         "wall time (s)": round(sum(r.seconds for r in rs), 2)})
+            rows.append({N_("placement"): name,
+                         N_("best val. loss"): round(float(np.mean([r.val_loss.min() for r in rs])), 4),
+                         N_("best val. accuracy"): round(float(np.mean([r.best_val_acc for r in rs])), 4),
+                         N_("val. − train loss"): round(float(np.mean([r.loss_gap for r in rs])), 4),
+                         N_("wall time (s)"): round(sum(r.seconds for r in rs), 2)})
         return rows
 
 
 def run_placement(config: PlacementConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Placement:
-    labels = [f"{name}, seed {config.seed + s}" for name in placements(config.arch) for s in range(config.seeds)]
+    labels = [_("{placement}, seed {seed}").format(placement=_(name), seed=config.seed + s)
+              for name in placements(config.arch) for s in range(config.seeds)]
     return Placement(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))
 
 
 # -- one mask per sample or per batch: the same model trained both ways ------------------------------------
 
-SHARING = ("per sample", "per batch")
+SHARING = (N_("per sample"), N_("per batch"))
 
 
 @dataclass(frozen=True)
@@ -437,14 +440,25 @@ class Sharing:
         for mode in SHARING:
             final = np.array([r.val_acc[-1] for r in self.of(mode)])
             best = np.array([r.best_val_acc for r in self.of(mode)])
-            rows.append({"mask": mode, "final val. accuracy (mean)": round(float(final.mean()), 4),
-                         "min": round(float(final.min()), 4), "max": round(float(final.max()), 4),
-                         "best val. accuracy (mean)": round(float(best.mean()), 4),
-                         "val. − train loss": round(float(np.mean([r.loss_gap for r in self.of(mode)])), 4),
-                         "seeds": self.config.seeds})
+            rows.append({N_("mask"): mode, N_("final val. accuracy (mean)"): round(float(final.mean()), 4),
+                         N_("min"): round(float(final.min()), 4), N_("max"): round(float(final.max()), 4),
+                         N_("best val. accuracy (mean)"): round(float(best.mean()), 4),
+                         N_("val. − train loss"): round(float(np.mean([r.loss_gap for r in self.of(mode)])), 4),
+                         N_("seeds"): self.config.seeds})
         return rows
 
 
+def shown(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """A ``table()`` as a page shows it: the column names, and the placement and mask names, in the reader's
+    language. ``table()`` itself keeps the English keys and names: the figures, claims and tests read them."""
+    return [{_(k): _(v) if k in NAMED_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
+            for row in rows]
+
+
+NAMED_COLUMNS = ("placement", "mask")  # columns whose cells are names to translate (a method column holds ids)
+
+
 def run_sharing(config: SharingConfig, *, ctx: StepContext | None = None, threads: int | None = 1) -> Sharing:
-    labels = [f"mask {mode}, seed {config.seed + s}" for mode in SHARING for s in range(config.seeds)]
+    labels = [_("mask {mode}, seed {seed}").format(mode=_(mode), seed=config.seed + s)
+              for mode in SHARING for s in range(config.seeds)]
     return Sharing(config, run_many(config.runs(), ctx=ctx, labels=labels, threads=threads))
