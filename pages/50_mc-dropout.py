@@ -37,7 +37,7 @@ else:
           "depends on a prior length-scale nobody knows here, so it is only shown.").format(
             width=cfg.width, p=fmt(p, 2), steps=fmt(cfg.steps, 0), n=cfg.n, seconds=fmt(reg.seconds, 1),
             noise=fmt(reg.noise_var, 4), true_noise=fmt(tb.NOISE_STD ** 2, 4), tau_inv=fmt(1 / reg.tau_gal, 4),
-            wd=f"{cfg.weight_decay:g}")
+            wd=fmt(cfg.weight_decay, 6))
         + " " + (_("At T = {t}, the spread in the gap is **{ratio}×** that on the data.").format(
             t=int(passes), ratio=fmt(view.ratio(), 1)) if passes > 1 else
             _("At T = 1 there is one pass and no spread: move the T slider."))
