@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from dropviz.i18n import N_
 from dropviz.layers import bayesian as bl
 from dropviz.train import bayesian as tb
 
@@ -83,14 +84,14 @@ def mutual_information(pred: tb.Predictions) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Uncertainty:
-    names: tuple[str, ...]  # "test digits", then the OOD kinds
+    names: tuple[str, ...]  # "test digits", then the OOD kinds (English: figures translate them where drawn)
     entropy: tuple[np.ndarray, ...]  # per set, (n,) predictive entropy of the MC average
     mutual_info: tuple[np.ndarray, ...]  # per set, (n,)
 
 
 def uncertainty(result: tb.DigitsResult) -> Uncertainty:
     sets = (result.val, *result.ood)
-    return Uncertainty(("test digits", *tb.OOD_KINDS), tuple(entropy(s.mean_probs) for s in sets),
+    return Uncertainty((N_("test digits"), *tb.OOD_KINDS), tuple(entropy(s.mean_probs) for s in sets),
                        tuple(mutual_information(s) for s in sets))
 
 
