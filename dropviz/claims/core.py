@@ -139,6 +139,17 @@ class ClaimResult:
         """The stable CLI line: ``<id> PASS|FAIL <measured value> (<criterion>)``."""
         return f"{self.id} {self.status} {self.value:.6g} ({self.criterion})"
 
+    # -- as a page shows it, in the current language (the CLI line above stays English) --
+    def shown_text(self) -> str:
+        return translate(self.text)
+
+    def shown_measures(self) -> str:
+        return translate(self.measures) if self.measures else ""
+
+    def shown_criterion(self) -> str:
+        c = self.criterion
+        return c.shown() if isinstance(c, Phrase) else translate(c)
+
 
 @dataclass(frozen=True)
 class Claim:
