@@ -268,13 +268,15 @@ def dropconnect_inference(
         return not_applicable(N_("at p = 0 nothing is dropped: every rule returns the exact output"))
     few = min(p, 1 - p) * in_features
     if few < MIN_TERMS_FOR_CLT:
-        which = "survive" if p > 0.5 else "are dropped"
-        return not_applicable(
-            Phrase(N_("only {few:.2g} of {in_features} weights {which} per unit on average: the pre-activation "
-                      "is a sum of too few random terms to be Gaussian (rule of thumb: ≥ {MIN_TERMS_FOR_CLT} "
-                      "kept and dropped), so moment matching is only a rough approximation here"),
-                   few=few, in_features=in_features, which=which, MIN_TERMS_FOR_CLT=MIN_TERMS_FOR_CLT)
-        )
+        # two whole sentences (which weights are few), one template each
+        few_kind = (N_("only {few:.2g} of {in_features} weights survive per unit on average: the pre-activation is "
+                       "a sum of too few random terms to be Gaussian (rule of thumb: ≥ {MIN_TERMS_FOR_CLT} kept and "
+                       "dropped), so moment matching is only a rough approximation here") if p > 0.5 else
+                    N_("only {few:.2g} of {in_features} weights are dropped per unit on average: the pre-activation "
+                       "is a sum of too few random terms to be Gaussian (rule of thumb: ≥ {MIN_TERMS_FOR_CLT} kept "
+                       "and dropped), so moment matching is only a rough approximation here"))
+        return not_applicable(Phrase(few_kind, few=few, in_features=in_features,
+                                     MIN_TERMS_FOR_CLT=MIN_TERMS_FOR_CLT))
     n_mc = 4_000 if quick else 40_000
     w, b = (t.to(device) for t in data.dense_layer(seed, in_features, out_features))
     vs = data.dense_activations(seed + 1, batch=inputs, units=in_features).to(device)  # (K, in)
