@@ -13,8 +13,9 @@ import numpy as np
 import torch
 
 from dropviz import masks
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
 from dropviz.demos import training as demo
+from dropviz.i18n import N_
 
 # -- mutations: deliberately broken implementations the claims below must catch -----------------------------
 
@@ -59,16 +60,17 @@ SHARED = Mutation("one mask per batch", "dropviz.masks.dense:bernoulli_mask", _o
 
 @claim(
     "backprop.same_mask_forward_backward",
-    "Backprop uses the forward pass's mask: autograd's ∂L/∂z through the dropout layer equals "
-    "mask ⊙ upstream / (1−p), with the mask read back from the layer's output, and the weight gradient has "
-    "zero rows for the dropped units.",
+    N_("Backprop uses the forward pass's mask: autograd's ∂L/∂z through the dropout layer equals "
+       "mask ⊙ upstream / (1−p), with the mask read back from the layer's output, and the weight gradient has "
+       "zero rows for the dropped units."),
     mutations=(Mutation("a fresh mask in backward", "dropviz.layers.dense:dropout", _fresh_mask_in_backward),
                Mutation("backward without 1/(1−p)", "dropviz.layers.dense:dropout", _unscaled_backward)),
-    measures="largest difference between autograd's gradient and mask ⊙ upstream / (1−p)")
+    measures=N_("largest difference between autograd's gradient and mask ⊙ upstream / (1−p)"))
 def same_mask_forward_backward(*, quick: bool = False, p: float = 0.3, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
     if p in (0.0, 1.0):
-        return not_applicable(f"at p = {p:g} nothing is {'dropped' if p == 0 else 'kept'}: no mask to follow")
+        return not_applicable(N_("at p = 0 nothing is dropped: no mask to follow") if p == 0
+                              else N_("at p = 1 nothing is kept: no mask to follow"))
     b = demo.backprop(p, seed, inputs=6, units=200 if quick else 5000)
     kept = (b.y != 0) & (b.z != 0)  # the mask as the output shows it (z ≠ 0 almost surely)
     ref = np.where(kept, b.upstream / (1 - p), 0.0)  # closed form: ∂L/∂z = 1[kept] · u / (1−p)
@@ -80,23 +82,25 @@ def same_mask_forward_backward(*, quick: bool = False, p: float = 0.3, seed: int
     return Measurement(
         err <= tol and 0 < kept.sum() < kept.size,
         err,
-        f"{kept.size:,} units, {int((~kept).sum()):,} dropped: max |autograd − 1[kept]·u/(1−p)| = {err_z:.2g} "
-        f"on ∂L/∂z, {err_w:.2g} on ∂L/∂W, and the forward y vs 1[kept]·z/(1−p) {err_y:.2g} (tolerance {tol:.1g}, "
-        "float64 rounding)",
+        Phrase(N_("{size:,} units, {n_dropped:,} dropped: max |autograd − 1[kept]·u/(1−p)| = {err_z:.2g} on "
+                  "∂L/∂z, {err_w:.2g} on ∂L/∂W, and the forward y vs 1[kept]·z/(1−p) {err_y:.2g} (tolerance "
+                  "{tol:.1g}, float64 rounding)"),
+               size=kept.size, n_dropped=int((~kept).sum()), err_z=err_z, err_w=err_w, err_y=err_y, tol=tol),
     )
 
 
 @claim(
     "backprop.minibatch_update_nonzero",
-    "In a minibatch the update is the average of per-example gradients, so a unit dropped for one example still "
-    "has its weights updated (by the examples that kept it); and while plain SGD leaves a weight alone when its "
-    "gradient is zero, momentum and Adam still move it by their closed-form amounts.",
+    N_("In a minibatch the update is the average of per-example gradients, so a unit dropped for one example still "
+       "has its weights updated (by the examples that kept it); and while plain SGD leaves a weight alone when its "
+       "gradient is zero, momentum and Adam still move it by their closed-form amounts."),
     mutations=(SHARED,),
-    measures="fraction of partly dropped units whose weights still move")
+    measures=N_("fraction of partly dropped units whose weights still move"))
 def minibatch_update_nonzero(*, quick: bool = False, p: float = 0.3, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
     if not 0.05 <= p <= 0.95:
-        return not_applicable(f"p = {p:g}: almost no unit is both dropped and kept within one minibatch")
+        return not_applicable(Phrase(N_("p = {p:g}: almost no unit is both dropped and kept within one minibatch"),
+                                     p=p))
     m = demo.minibatch(p, seed, batch=16, units=64)
     dropped, kept = m.mask == 0, m.mask != 0  # (B, units)
     mixed = dropped.any(0) & kept.any(0)  # dropped for some example, kept for another
@@ -105,7 +109,7 @@ def minibatch_update_nonzero(*, quick: bool = False, p: float = 0.3, seed: int =
     all_dropped_ok = bool(np.all(m.averaged[dropped.all(0)] == 0))
     frac = moved.sum() / mixed.sum() if mixed.any() else 0.0
     if m.unit < 0:
-        return Measurement(False, frac, "no step-2 example dropped a unit with a step-1 gradient")
+        return Measurement(False, frac, N_("no step-2 example dropped a unit with a step-1 gradient"))
     lr, mu, (b1, b2), eps, g1 = m.lr, m.momentum, m.betas, m.eps, m.g1
     # torch's rules written out, with g2 = 0 at step 2:
     #   momentum: buf₂ = μ·g1 + 0 -> Δ₂ = −lr·μ·g1
@@ -118,9 +122,12 @@ def minibatch_update_nonzero(*, quick: bool = False, p: float = 0.3, seed: int =
     return Measurement(
         bool(mixed.any()) and frac == 1.0 and silent_ok and all_dropped_ok and optimisers_ok,
         float(frac),
-        f"{int(mixed.sum())} of 64 hidden units dropped for some of the 16 examples and kept for others; "
-        f"{int(moved.sum())} of them get a nonzero averaged update (must be all); per-example gradients of dropped "
-        f"units exactly 0: {silent_ok}. A weight with gradient {g1:.3g} then 0: Δ at step 2 = {got['SGD']:.3g} (SGD), "
-        f"{got['SGD + momentum']:.4g} (momentum, closed form {want['SGD + momentum']:.4g}), {got['Adam']:.4g} "
-        f"(Adam, closed form {want['Adam']:.4g}); relative error {rel:.1g} (< 1e-6)",
+        Phrase(N_("{n_mixed} of 64 hidden units dropped for some of the 16 examples and kept for others; "
+                  "{n_moved} of them get a nonzero averaged update (must be all); per-example gradients of "
+                  "dropped units exactly 0: {silent_ok}. A weight with gradient {g1:.3g} then 0: Δ at step 2 = "
+                  "{got_sgd:.3g} (SGD), {got_momentum:.4g} (momentum, closed form {want_momentum:.4g}), "
+                  "{got_adam:.4g} (Adam, closed form {want_adam:.4g}); relative error {rel:.1g} (< 1e-6)"),
+               n_mixed=int(mixed.sum()), n_moved=int(moved.sum()), silent_ok=silent_ok, g1=g1, got_sgd=got['SGD'],
+               got_momentum=got['SGD + momentum'], want_momentum=want['SGD + momentum'], got_adam=got['Adam'],
+               want_adam=want['Adam'], rel=rel),
     )

@@ -15,10 +15,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dropviz.claims.core import Measurement, Mutation, claim
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim
 from dropviz.demos import bayesian as demo
+from dropviz.i18n import N_
 from dropviz.layers import bayesian as bl
 from dropviz.train import bayesian as tb
+
+# tb's names of the out-of-distribution sets and weight-norm variants, as the criteria list them (shown translated)
+_NAMES = (N_("uniform noise"), N_("rotated digits"), N_("cat patches"), N_("plain"), N_("weight norm"),
+          N_("weight norm + data-dependent init"))
 
 # -- mutations ----------------------------------------------------------------------------------------------
 
@@ -100,17 +105,18 @@ def gap_measurement(r: tb.RegressionResult) -> Measurement:
     ratio = inside / outside if outside > 0 else float("nan")
     return Measurement(
         bool(ratio >= 3.0), ratio,
-        f"{len(r.samples)} passes, p = {r.config.p:g}: mean predictive std (model part) {inside:.4f} in the gap "
-        f"{tb.GAP} vs {outside:.4f} where the {r.config.n} training points lie; the ratio must be ≥ 3",
+        Phrase(N_("{n_samples} passes, p = {p:g}: mean predictive std (model part) {inside:.4f} in the gap {GAP} "
+                  "vs {outside:.4f} where the {n} training points lie; the ratio must be ≥ 3"),
+               n_samples=len(r.samples), p=r.config.p, inside=inside, GAP=tb.GAP, outside=outside, n=r.config.n),
     )
 
 
 @claim(
     "mc.uncertainty_higher_off_data",
-    "With dropout kept on at test time, the spread of the network's predictions is at least three times larger "
-    "in the gap where there was no training data than where there was.",
+    N_("With dropout kept on at test time, the spread of the network's predictions is at least three times larger "
+       "in the gap where there was no training data than where there was."),
     mutations=(MC_OFF,),
-    measures="predictive std in the gap ÷ predictive std on the data")
+    measures=N_("predictive std in the gap ÷ predictive std on the data"))
 def uncertainty_higher_off_data(*, quick: bool = False, seed: int = 0) -> Measurement:
     return gap_measurement(_regression(seed, quick))
 
@@ -130,24 +136,26 @@ def ood_measurement(r: tb.DigitsResult) -> Measurement:
     mi_ood = [h - o.mean_entropy for h, o in zip(h_ood, r.ood, strict=True)]
     h_pool, mi_pool = float(np.concatenate(h_ood).mean()), float(np.concatenate(mi_ood).mean())
     ratio = mi_pool / mi_in if mi_in > 0 else (float("inf") if mi_pool > 0 else float("nan"))
-    parts = "; ".join(f"{k}: {float(h.mean()):.3f} / {float(m.mean()):.3f}"
-                      for k, h, m in zip(tb.OOD_KINDS, h_ood, mi_ood, strict=True))
+    parts = Phrase.joined("; ", (Phrase("{k}: {h:.3f} / {m:.3f}", k=Phrase(k), h=float(h.mean()), m=float(m.mean()))
+                                 for k, h, m in zip(tb.OOD_KINDS, h_ood, mi_ood, strict=True)))
     return Measurement(
         bool(mi_pool >= 0.01 and ratio >= 1.5), ratio,
-        f"mean predictive entropy / mutual information (nats, {tb.T_DIGITS} passes): test digits {h_in:.3f} / "
-        f"{mi_in:.4f}; all {sum(len(h) for h in h_ood)} OOD inputs {h_pool:.3f} / {mi_pool:.4f} ({parts}); the OOD "
-        "inputs' mutual information must be ≥ 1.5× the test digits' and ≥ 0.01 nats (identical passes give 0 up to "
-        "rounding; value: the ratio)",
+        Phrase(N_("mean predictive entropy / mutual information (nats, {T_DIGITS} passes): test digits {h_in:.3f} / "
+                  "{mi_in:.4f}; all {n_ood} OOD inputs {h_pool:.3f} / {mi_pool:.4f} ({parts}); the OOD inputs' mutual "
+                  "information must be ≥ 1.5× the test digits' and ≥ 0.01 nats (identical passes give 0 up to "
+                  "rounding; value: the ratio)"),
+               T_DIGITS=tb.T_DIGITS, h_in=h_in, mi_in=mi_in, n_ood=sum(len(h) for h in h_ood), h_pool=h_pool,
+               mi_pool=mi_pool, parts=parts),
     )
 
 
 @claim(
     "mc.ood_entropy_higher",
-    "Inputs unlike the training digits (uniform noise, digits rotated by 90°, patches of the cat shrunk to 8 × 8), "
-    "taken together, get at least 1.5 times the mutual information (BALD: how much the dropout passes disagree) "
-    "of ordinary test digits.",
+    N_("Inputs unlike the training digits (uniform noise, digits rotated by 90°, patches of the cat shrunk to 8 × 8), "
+       "taken together, get at least 1.5 times the mutual information (BALD: how much the dropout passes disagree) "
+       "of ordinary test digits."),
     mutations=(MC_OFF,),
-    measures="mean mutual information on the OOD inputs ÷ on the test digits")
+    measures=N_("mean mutual information on the OOD inputs ÷ on the test digits"))
 def ood_entropy_higher(*, quick: bool = False, seed: int = 0) -> Measurement:
     return ood_measurement(_digits(seed))
 
@@ -167,18 +175,20 @@ def calibration_measurement(r: tb.DigitsResult) -> Measurement:
     single, mc = _ece(r.val.single_probs, r.labels), _ece(r.val.mean_probs, r.labels)
     return Measurement(
         mc < single, single - mc,
-        f"expected calibration error (10 bins, {len(r.labels)} test digits): one deterministic pass {single:.4f}, "
-        f"MC average of {tb.T_DIGITS} passes {mc:.4f}; the MC average must be lower (p = {r.config.p:g}, "
-        f"{r.config.train_size} training digits, {r.config.epochs} epochs)",
+        Phrase(N_("expected calibration error (10 bins, {n_labels} test digits): one deterministic pass "
+                  "{single:.4f}, MC average of {T_DIGITS} passes {mc:.4f}; the MC average must be lower (p = "
+                  "{p:g}, {train_size} training digits, {epochs} epochs)"),
+               n_labels=len(r.labels), single=single, T_DIGITS=tb.T_DIGITS, mc=mc, p=r.config.p,
+               train_size=r.config.train_size, epochs=r.config.epochs),
     )
 
 
 @claim(
     "mc.better_calibrated",
-    "Averaging many dropout passes gives better-calibrated probabilities on test digits (a lower expected "
-    "calibration error) than one deterministic pass of the same network.",
+    N_("Averaging many dropout passes gives better-calibrated probabilities on test digits (a lower expected "
+       "calibration error) than one deterministic pass of the same network."),
     mutations=(MC_OFF,),
-    measures="ECE of one deterministic pass minus ECE of the MC average")
+    measures=N_("ECE of one deterministic pass minus ECE of the MC average"))
 def better_calibrated(*, quick: bool = False, seed: int = 0) -> Measurement:
     return calibration_measurement(_digits(seed))
 
@@ -211,31 +221,33 @@ def prune_measurement(r: tb.SparseVDResult) -> Measurement:
     removed = 1 - sum(int(k.sum()) for k in keep) / sum(k.size for k in keep)
     return Measurement(
         removed >= 0.9 and dense - acc <= MAX_LOSS, removed,
-        f"log α > {bl.THRESHOLD:g}: {removed:.1%} of {sum(k.size for k in keep):,} weights removed "
-        f"({sum(k.size for k in keep) / max(sum(int(k.sum()) for k in keep), 1):.0f}× fewer), validation accuracy "
-        f"{acc:.3f} vs {dense:.3f} for the dense baseline (same layers, data and epochs); needs ≥ 90% removed and "
-        f"≤ {MAX_LOSS * 100:g} point lost (KL weight {r.config.kl_max:g} after the warm-up, "
-        f"{len(r.history)} epochs from the dense baseline's weights)",
+        Phrase(N_("log α > {THRESHOLD:g}: {removed:.1%} of {n_weights:,} weights removed ({compression:.0f}× "
+                  "fewer), validation accuracy {acc:.3f} vs {dense:.3f} for the dense baseline (same layers, data and "
+                  "epochs); needs ≥ 90% removed and ≤ {max_loss_pct:g} point lost (KL weight {kl_max:g} after the "
+                  "warm-up, {epochs} epochs from the dense baseline's weights)"),
+               THRESHOLD=bl.THRESHOLD, removed=removed, n_weights=sum(k.size for k in keep),
+               compression=sum(k.size for k in keep) / max(sum(int(k.sum()) for k in keep), 1), acc=acc, dense=dense,
+               max_loss_pct=MAX_LOSS * 100, kl_max=r.config.kl_max, epochs=len(r.history)),
     )
 
 
 @claim(
     "sparsevd.prunes_most_weights",
-    "Sparse variational dropout on a 64-300-100-10 MLP on digits removes at least 90% of the weights (those with "
-    "log α > 3) while losing at most 1 point of validation accuracy against the same MLP trained without it.",
+    N_("Sparse variational dropout on a 64-300-100-10 MLP on digits removes at least 90% of the weights (those with "
+       "log α > 3) while losing at most 1 point of validation accuracy against the same MLP trained without it."),
     mutations=(Mutation("KL sign flipped", "dropviz.layers.bayesian:neg_kl", _kl_sign),),
-    measures="fraction of weights removed")
+    measures=N_("fraction of weights removed"))
 def prunes_most_weights(*, quick: bool = False, seed: int = 0) -> Measurement:
     return prune_measurement(tb.cached("sparsevd", sparsevd_config(quick, seed)))
 
 
 @claim(
     "sparsevd.kl_approximation",
-    "The paper's approximation k1·σ(k2 + k3·log α) − 0.5·log(1 + 1/α) − k1 of −KL(q ‖ log-uniform prior) equals the "
-    "exact value up to a constant, within 0.01 nats for log α from −4 to 8.",
+    N_("The paper's approximation k1·σ(k2 + k3·log α) − 0.5·log(1 + 1/α) − k1 of −KL(q ‖ log-uniform prior) equals the "
+       "exact value up to a constant, within 0.01 nats for log α from −4 to 8."),
     mutations=(Mutation("log(1 + 1/α) term dropped", "dropviz.layers.bayesian:neg_kl", _no_log1p),
                Mutation("k2 and k3 swapped", "dropviz.layers.bayesian:neg_kl", _swapped_constants)),
-    measures="largest deviation from the exact −KL after removing the constant (nats)")
+    measures=N_("largest deviation from the exact −KL after removing the constant (nats)"))
 def kl_approximation(*, quick: bool = False) -> Measurement:
     grid = np.linspace(-4.0, 8.0, 25 if quick else 97)
     exact = np.array([demo.exact_neg_kl(float(a)) for a in grid])  # quadrature, not the approximation
@@ -244,8 +256,9 @@ def kl_approximation(*, quick: bool = False) -> Measurement:
     dev = float(np.abs(d - np.median(d)).max())
     return Measurement(
         dev <= 0.01, dev,
-        f"{len(grid)} values of log α in [−4, 8]: approximation − quadrature = {np.median(d):.4f} (the constant; "
-        f"−k1 = {-bl.K1}) ± {dev:.4f}; the deviation must be ≤ 0.01",
+        Phrase(N_("{n_grid} values of log α in [−4, 8]: approximation − quadrature = {median:.4f} (the constant; "
+                  "−k1 = {minus_k1}) ± {dev:.4f}; the deviation must be ≤ 0.01"),
+               n_grid=len(grid), median=np.median(d), minus_k1=-bl.K1, dev=dev),
     )
 
 
@@ -254,10 +267,10 @@ def kl_approximation(*, quick: bool = False) -> Measurement:
 
 @claim(
     "weightnorm.grad_v_orthogonal",
-    "With w = g·v/‖v‖, the gradient of the loss with respect to v is orthogonal to v, so plain gradient descent "
-    "can only make ‖v‖ grow.",
+    N_("With w = g·v/‖v‖, the gradient of the loss with respect to v is orthogonal to v, so plain gradient descent "
+       "can only make ‖v‖ grow."),
     mutations=(Mutation("w = g·v (no normalisation)", "dropviz.layers.bayesian:weight_norm_weight", _unnormalised),),
-    measures="largest |cos(∇_v L, v)| over units")
+    measures=N_("largest |cos(∇_v L, v)| over units"))
 def grad_v_orthogonal(*, quick: bool = False, seed: int = 0) -> Measurement:
     g = torch.Generator().manual_seed(seed)
     layer = bl.WeightNormLinear(16, 8).double()
@@ -268,17 +281,19 @@ def grad_v_orthogonal(*, quick: bool = False, seed: int = 0) -> Measurement:
     ((torch.tanh(layer(x)) - y) ** 2).mean().backward()
     gv, v = layer.v.grad, layer.v.detach()
     cos = float(((gv * v).sum(1).abs() / (gv.norm(dim=1) * v.norm(dim=1))).max())
-    return Measurement(cos < 1e-9, cos, f"float64, 8 units of 16 inputs, a tanh layer's squared error: max |cos| "
-                       f"between each unit's ∇_v L and v is {cos:.2e}; must be < 1e-9")
+    return Measurement(cos < 1e-9, cos, Phrase(N_("float64, 8 units of 16 inputs, a tanh layer's squared error: "
+                                                  "max |cos| between each unit's ∇_v L and v is {cos:.2e}; must "
+                                                  "be < 1e-9"),
+                                               cos=cos))
 
 
 @claim(
     "weightnorm.matches_torch_parametrization",
-    "Our weight-normalized layer gives the same output and the same gradients (for g, v and the bias) as "
-    "torch.nn.utils.parametrizations.weight_norm on nn.Linear.",
+    N_("Our weight-normalized layer gives the same output and the same gradients (for g, v and the bias) as "
+       "torch.nn.utils.parametrizations.weight_norm on nn.Linear."),
     mutations=(Mutation("norm over the whole matrix", "dropviz.layers.bayesian:weight_norm_weight",
                         _whole_matrix_norm),),
-    measures="largest absolute difference in output and gradients")
+    measures=N_("largest absolute difference in output and gradients"))
 def matches_torch_parametrization(*, quick: bool = False, seed: int = 0) -> Measurement:
     g = torch.Generator().manual_seed(seed)
     ref = torch.nn.Linear(12, 5).double()
@@ -300,8 +315,10 @@ def matches_torch_parametrization(*, quick: bool = False, seed: int = 0) -> Meas
     pairs = [(ya, yb), (ref.parametrizations.weight.original1.grad, ours.v.grad),
              (ref.parametrizations.weight.original0.grad[:, 0], ours.g.grad), (ref.bias.grad, ours.bias.grad)]
     diff = max(float((a - b).detach().abs().max()) for a, b in pairs)
-    return Measurement(diff < 1e-10, diff, f"float64, Linear(12 -> 5), dim = 0: max |difference| over the output and "
-                       f"the gradients of v, g and the bias is {diff:.2e}; must be < 1e-10")
+    return Measurement(diff < 1e-10, diff, Phrase(N_("float64, Linear(12 -> 5), dim = 0: max |difference| over "
+                                                     "the output and the gradients of v, g and the bias is "
+                                                     "{diff:.2e}; must be < 1e-10"),
+                                                  diff=diff))
 
 
 def _no_init(original):
@@ -320,22 +337,24 @@ def convergence_measurement(r: tb.WeightNormResult) -> Measurement:
     plain, _, ddi = reached
     ok = ddi is not None and (plain is None or ddi <= 0.5 * plain)
     ratio = (plain or len(r.losses[0]) + 1) / ddi if ddi else float("nan")
-    shown = ", ".join(f"{v}: {s if s is not None else f'not within {len(r.losses[0])}'}"
-                      for v, s in zip(tb.WN_VARIANTS, reached, strict=True))
+    shown = Phrase.joined(", ", (
+        Phrase("{v}: {s}", v=Phrase(v), s=s if s is not None else Phrase(N_("not within {n}"), n=len(r.losses[0])))
+        for v, s in zip(tb.WN_VARIANTS, reached, strict=True)))
     return Measurement(
         ok, ratio,
-        f"{r.config.depth} tanh layers of 64 on digits, SGD lr {r.config.lr:g}, batches of 100: steps until the "
-        f"running loss < {k:g}: {shown}; weight norm with data-dependent init must need at most half the plain "
-        "net's steps (value: plain steps ÷ its steps)",
+        Phrase(N_("{depth} tanh layers of 64 on digits, SGD lr {lr:g}, batches of 100: steps until the running "
+                  "loss < {k:g}: {shown}; weight norm with data-dependent init must need at most half the plain "
+                  "net's steps (value: plain steps ÷ its steps)"),
+               depth=r.config.depth, lr=r.config.lr, k=k, shown=shown),
     )
 
 
 @claim(
     "weightnorm.faster_convergence",
-    "With plain SGD, a weight-normalized net with the paper's data-dependent initialisation reaches a target "
-    "training loss in at most half the steps of the same net without weight normalization.",
+    N_("With plain SGD, a weight-normalized net with the paper's data-dependent initialisation reaches a target "
+       "training loss in at most half the steps of the same net without weight normalization."),
     mutations=(Mutation("data-dependent init does nothing", "dropviz.layers.bayesian:data_dependent_init_",
                         _no_init),),
-    measures="plain net's steps ÷ weight norm + init's steps to the target loss")
+    measures=N_("plain net's steps ÷ weight norm + init's steps to the target loss"))
 def faster_convergence(*, quick: bool = False, seed: int = 0) -> Measurement:
     return convergence_measurement(tb.cached("weightnorm", tb.WeightNormConfig(seed=seed)))

@@ -23,11 +23,12 @@ import torch
 import torch.nn.functional as F
 
 from dropviz import imaging, layers, masks, methods
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
 from dropviz.claims.dense import P, keep_with_p, not_inverted
 from dropviz.data import images
 from dropviz.data.images import WorkingImage
 from dropviz.demos import conv as conv_demo
+from dropviz.i18n import N_
 
 Z = 5.0
 
@@ -59,18 +60,19 @@ def _as_per_channel(pixel_mask):
 
 @claim(
     "pixel.independent_drops",
-    "Pixel dropout is standard dropout on every activation of the feature maps: each is dropped on its own with "
-    "probability p (two neighbours both with p²) and the kept ones are scaled by 1/(1−p), like "
-    "torch.nn.functional.dropout.",
+    N_("Pixel dropout is standard dropout on every activation of the feature maps: each is dropped on its own with "
+       "probability p (two neighbours both with p²) and the kept ones are scaled by 1/(1−p), like "
+       "torch.nn.functional.dropout."),
     mutations=(
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p, swaps=("pixel",)),
         Mutation("no inverted scaling", "dropviz.masks.dense:bernoulli_mask", not_inverted),
         Mutation("one draw per channel", "dropviz.masks.conv:pixel_mask", _as_per_channel),
     ),
-    measures="fraction of activations dropped")
+    measures=N_("fraction of activations dropped"))
 def pixel_independent(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p in (0.0, 1.0):
-        return not_applicable(f"at p = {p:g} every value is {'kept' if p == 0 else 'dropped'}: nothing is random")
+        return not_applicable(N_("at p = 0 every value is kept: nothing is random") if p == 0
+                              else N_("at p = 1 every value is dropped: nothing is random"))
     shape = (16, 8, 16, 16) if quick else (64, 16, 32, 32)
     x = torch.ones(shape, device=device)
     out = methods.get("pixel").apply(x, p, layers.Settings(), masks.make_generator(seed, device)).out
@@ -78,7 +80,7 @@ def pixel_independent(*, quick: bool = False, p: float = P, seed: int = 0, devic
     n = x.numel()
     pairs = n * (shape[-1] - 1) // shape[-1]  # horizontal neighbours
     parts, ok = [], True
-    for name, y in (("ours", out), ("F.dropout", theirs)):
+    for name, y in ((N_("ours"), out), ("F.dropout", theirs)):
         d = y == 0
         rate = float(d.double().mean())
         both = float((d[..., 1:] & d[..., :-1]).double().mean())
@@ -87,23 +89,26 @@ def pixel_independent(*, quick: bool = False, p: float = P, seed: int = 0, devic
         tol = Z * math.sqrt(p * (1 - p) / n)
         tol2 = Z * math.sqrt(p * p * (1 - p * p) / pairs) * math.sqrt(3)  # neighbouring pairs overlap: ×√3 margin
         ok &= abs(rate - p) <= tol and abs(both - p * p) <= tol2 and scaled
-        parts.append(f"{name}: dropped {rate:.4f} (p = {p:g} ± {tol:.2g}), neighbours both dropped {both:.4f} "
-                     f"(p² = {p * p:.4g} ± {tol2:.2g}), kept values 1/(1−p): {scaled}")
-    return Measurement(ok, float((out == 0).double().mean()), f"{n:,} activations; " + "; ".join(parts))
+        parts.append(Phrase(N_("{name}: dropped {rate:.4f} (p = {p:g} ± {tol:.2g}), neighbours both dropped "
+                               "{both:.4f} (p² = {p2:.4g} ± {tol2:.2g}), kept values 1/(1−p): {scaled}"),
+                            name=Phrase(name), rate=rate, p=p, tol=tol, both=both, p2=p * p, tol2=tol2,
+                            scaled=scaled))
+    return Measurement(ok, float((out == 0).double().mean()),
+                       Phrase(N_("{n:,} activations; {parts}"), n=n, parts=Phrase.joined("; ", parts)))
 
 
 @claim(
     "pixel.less_information_removed_than_blocks",
-    "Dropping single pixels removes less information than dropping regions: after filling the holes from the "
-    "kept neighbours, pixel dropout's picture is closer to the original (higher PSNR) than Cutout's or "
-    "DropBlock's, even when it drops as many values as they actually did.",
+    N_("Dropping single pixels removes less information than dropping regions: after filling the holes from the "
+       "kept neighbours, pixel dropout's picture is closer to the original (higher PSNR) than Cutout's or "
+       "DropBlock's, even when it drops as many values as they actually did."),
     mutations=(Mutation("an oracle inpainter (nothing lost)", "dropviz.imaging:inpaint", lambda f: lambda x, keep: x),
                Mutation("pixel masks drawn as whole channels", "dropviz.masks.conv:pixel_mask", _as_per_channel)),
-    measures="how many dB closer pixel dropout's repaired picture is (the smaller margin)")
+    measures=N_("how many dB closer pixel dropout's repaired picture is (the smaller margin)"))
 def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block_size: int = 9,
                     image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     if p == 0.0:
-        return not_applicable("at p = 0 nothing is dropped: every method leaves the picture intact")
+        return not_applicable(N_("at p = 0 nothing is dropped: every method leaves the picture intact"))
     n = 2 if quick else 8
     info = conv_demo.information_removed(_image(image), p, seed, layers.Settings(block_size=block_size), n_draws=n,
                                     device=device)
@@ -112,31 +117,32 @@ def pixel_vs_blocks(*, quick: bool = False, p: float = 0.5, seed: int = 0, block
     dropped = dict(zip(info.methods, info.dropped, strict=True))
     blocks = ("cutout", "dropblock")
     if any(dropped[b] == 0 for b in blocks):
-        return not_applicable("a block method dropped nothing in these draws (p too small for this picture)")
+        return not_applicable(N_("a block method dropped nothing in these draws (p too small for this picture)"))
     margins = [0.0 if matched[b] == psnr[b] else matched[b] - psnr[b] for b in blocks]  # inf == inf: no gap
-    parts = "; ".join(
-        f"{b}: drops {dropped[b]:.0%} → {psnr[b]:.1f} dB, pixel dropout dropping {dropped[b]:.0%} → {matched[b]:.1f} dB"
-        for b in blocks
-    )
-    same_p = ", ".join(f"{m} {psnr[m]:.1f}" for m in ("pixel", *blocks))
+    parts = Phrase.joined("; ", (
+        Phrase(N_("{b}: drops {dropped:.0%} → {psnr:.1f} dB, pixel dropout dropping {dropped:.0%} → {matched:.1f} dB"),
+               b=b, dropped=dropped[b], psnr=psnr[b], matched=matched[b])
+        for b in blocks))
+    same_p = Phrase.joined(", ", (Phrase("{m} {psnr:.1f}", m=m, psnr=psnr[m]) for m in ("pixel", *blocks)))
     return Measurement(
         min(margins) > 0,
         min(margins),
-        f"PSNR after inpainting, mean of {n} masks: {parts}. At the same p: {same_p} dB. "
-        f"Measured value: the smaller margin in dB (> 0 passes)",
+        Phrase(N_("PSNR after inpainting, mean of {n} masks: {parts}. At the same p: {same_p} dB. Measured "
+                  "value: the smaller margin in dB (> 0 passes)"),
+               n=n, parts=parts, same_p=same_p),
     )
 
 
 @claim(
     "spatial.whole_channels",
-    "SpatialDropout drops whole channels: every value of a channel shares one draw, a channel is dropped "
-    "with probability p, exactly like torch.nn.functional.dropout2d.",
+    N_("SpatialDropout drops whole channels: every value of a channel shares one draw, a channel is dropped "
+       "with probability p, exactly like torch.nn.functional.dropout2d."),
     mutations=(
         Mutation("a draw per pixel", "dropviz.masks.conv:spatial_mask", lambda f: masks.pixel_mask),
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
                  swaps=("spatial",)),
     ),
-    measures="fraction of channels dropped")
+    measures=N_("fraction of channels dropped"))
 def spatial_whole_channels(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     b, c, h, w = (64, 64, 6, 6) if quick else (256, 256, 6, 6)
     x = torch.ones((b, c, h, w), device=device)
@@ -160,9 +166,10 @@ def spatial_whole_channels(*, quick: bool = False, p: float = P, seed: int = 0, 
     return Measurement(
         ok,
         d1,
-        f"mask shape {tuple(m.shape)}; every channel constant: ours {w1}, dropout2d {w2}; dropped channels "
-        f"{d1:.4f} (ours) and {d2:.4f} (dropout2d) of {n:,} vs p = {p:g} ± {tol:.2g} (5σ binomial); kept "
-        f"values 1/(1−p): {s1 and s2}",
+        Phrase(N_("mask shape {shape}; every channel constant: ours {w1}, dropout2d {w2}; dropped channels "
+                  "{d1:.4f} (ours) and {d2:.4f} (dropout2d) of {n:,} vs p = {p:g} ± {tol:.2g} (5σ binomial); "
+                  "kept values 1/(1−p): {scaled}"),
+               shape=tuple(m.shape), w1=w1, w2=w2, d1=d1, d2=d2, n=n, p=p, tol=tol, scaled=s1 and s2),
     )
 
 
@@ -192,9 +199,9 @@ def _expected_clipped_length(length: int, size: int) -> float:
 
 @claim(
     "cutout.region_geometry",
-    "Cutout zeroes one L×L square on every channel, its centre uniform over the whole image, clipped at the "
-    "border: inside the image the hole is exactly the square, and the mean hole area matches a centre that "
-    "can fall anywhere (not only where the square fits). DropViz sizes it so that L² = p of the picture.",
+    N_("Cutout zeroes one L×L square on every channel, its centre uniform over the whole image, clipped at the "
+       "border: inside the image the hole is exactly the square, and the mean hole area matches a centre that "
+       "can fall anywhere (not only where the square fits). DropViz sizes it so that L² = p of the picture."),
     mutations=(
         Mutation("a ±L hole (side 2L)", "dropviz.masks.conv:hole_extent",
                  lambda f: lambda length, kind: (2 * length, 2 * length)),
@@ -203,7 +210,7 @@ def _expected_clipped_length(length: int, size: int) -> float:
         Mutation("centre only where the square fits", "dropviz.masks.conv:cutout_mask",
                  lambda f: lambda shape, length, **kw: _interior_cutout(f, shape, length, **kw)),
     ),
-    measures="mean hole area in pixels")
+    measures=N_("mean hole area in pixels"))
 def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length: int | None = None,
                     height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     ch, cw = images.cat().size
@@ -212,7 +219,7 @@ def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length:
     L_ref = int(round(math.sqrt(p * h * w)))  # written here: nominal area p·H·W
     sized = length is not None or L == L_ref
     if L == 0:
-        return not_applicable("the hole has side 0 (p = 0): there is nothing to check")
+        return not_applicable(N_("the hole has side 0 (p = 0): there is nothing to check"))
     n = 128 if quick else 512
     mask, holes = masks.cutout_mask((n, 3, h, w), L, generator=masks.make_generator(seed, device), device=device,
                                    return_holes=True)
@@ -230,17 +237,19 @@ def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length:
     return Measurement(
         sized and exact and abs(mean - expected) <= Z * se + 1e-9,
         mean,
-        f"L = {L} (√(p·H·W) = {L_ref}) on {h}×{w}, {n:,} masks: hole == the clipped square on all channels: "
-        f"{exact}; mean hole area "
-        f"{mean:.1f} px vs {expected:.1f} expected for centres uniform over the whole image (±{Z * se:.1f}, 5σ); "
-        f"centres only where the square fits would give {interior_only:.0f}",
+        Phrase(N_("L = {L} (√(p·H·W) = {L_ref}) on {h}×{w}, {n:,} masks: hole == the clipped square on all "
+                  "channels: {exact}; mean hole area {mean:.1f} px vs {expected:.1f} expected for centres "
+                  "uniform over the whole image (±{margin:.1f}, 5σ); centres only where the square fits would "
+                  "give {interior_only:.0f}"),
+               L=L, L_ref=L_ref, h=h, w=w, n=n, exact=exact, mean=mean, expected=expected, margin=Z * se,
+               interior_only=interior_only),
     )
 
 
 @claim(
     "dropblock.actual_rate_below_nominal",
-    "DropBlock drops fewer positions than its nominal p: γ counts every block as if blocks never overlapped, "
-    "and overlapping blocks share positions.",
+    N_("DropBlock drops fewer positions than its nominal p: γ counts every block as if blocks never overlapped, "
+       "and overlapping blocks share positions."),
     mutations=(
         Mutation("γ = p/bs² without the valid-region factor", "dropviz.masks.conv:dropblock_gamma",
                  lambda f: lambda p, bs, h, w: min(1.0, p / min(bs, h, w) ** 2)),
@@ -248,16 +257,16 @@ def cutout_geometry(*, quick: bool = False, p: float = P, seed: int = 0, length:
         Mutation("γ from 1 − p (keep with p)", "dropviz.masks.conv:dropblock_gamma",
                  lambda f: lambda p, bs, h, w: f(1.0 - p, bs, h, w), swaps=("dropblock",)),
     ),
-    measures="fraction of positions actually dropped")
+    measures=N_("fraction of positions actually dropped"))
 def dropblock_rate(*, quick: bool = False, p: float = P, seed: int = 0, block_size: int = 9,
                    height: int | None = None, width: int | None = None, device: str = "cpu") -> Measurement:
     fh, fw = imaging.feature_maps(images.cat().tensor()).shape[-2:]
     h, w = height or fh, width or fw
     bs = min(int(block_size), h, w)
     if p == 0.0:
-        return not_applicable("at p = 0 nothing is dropped (γ = 0)")
+        return not_applicable(N_("at p = 0 nothing is dropped (γ = 0)"))
     if bs == 1:
-        return not_applicable("with block size 1 blocks cannot overlap: DropBlock is pixel dropout, rate = p")
+        return not_applicable(N_("with block size 1 blocks cannot overlap: DropBlock is pixel dropout, rate = p"))
     n = 64 if quick else 512
     m = masks.dropblock_mask((n, 1, h, w), p, bs, generator=masks.make_generator(seed, device), device=device)
     per_map = (m == 0).flatten(1).double().mean(1)
@@ -271,20 +280,21 @@ def dropblock_rate(*, quick: bool = False, p: float = P, seed: int = 0, block_si
     cols = np.minimum(np.arange(w), w - bs) - np.maximum(0, np.arange(w) - bs + 1) + 1
     cover = np.outer(rows, cols)
     expected = float((1.0 - (1.0 - gamma) ** cover).mean())
-    resolved = "resolved" if p - measured > Z * se else "too small to resolve at 5σ with this sample"
+    resolved = Phrase(N_("resolved") if p - measured > Z * se else N_("too small to resolve at 5σ with this sample"))
     return Measurement(
         expected < p and abs(measured - expected) <= Z * se + 1e-9,
         measured,
-        f"block {bs} on {h}×{w}, γ = {gamma:.4g}: dropped fraction over {n} maps "
-        f"{measured:.4f} vs exact expectation {expected:.4f} ± {Z * se:.2g} (5σ), below nominal p = {p:g} "
-        f"({resolved})",
+        Phrase(N_("block {bs} on {h}×{w}, γ = {gamma:.4g}: dropped fraction over {n} maps {measured:.4f} vs "
+                  "exact expectation {expected:.4f} ± {margin:.2g} (5σ), below nominal p = {p:g} ({resolved})"),
+               bs=bs, h=h, w=w, gamma=gamma, n=n, measured=measured, expected=expected, margin=Z * se, p=p,
+               resolved=resolved),
     )
 
 
 @claim(
     "maxpool.pwp_matches_training_expectation",
-    "Probabilistic weighted pooling Σ q(1−q)^(n−i)·a_(i) equals the average training output of max-pooling "
-    "dropout; plain max pooling overestimates it and scaled max (1−p)·max underestimates it.",
+    N_("Probabilistic weighted pooling Σ q(1−q)^(n−i)·a_(i) equals the average training output of max-pooling "
+       "dropout; plain max pooling overestimates it and scaled max (1−p)·max underestimates it."),
     mutations=(
         Mutation("PWP weights reversed, q(1−q)^(i−1)", "dropviz.layers.conv:pwp_weights",
                  lambda f: lambda p, n, dtype=torch.float64: f(p, n, dtype).flip(0)),
@@ -294,7 +304,7 @@ def dropblock_rate(*, quick: bool = False, p: float = P, seed: int = 0, block_si
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
                  swaps=("maxpool",)),
     ),
-    measures="largest gap between PWP and the average training output")
+    measures=N_("largest gap between PWP and the average training output"))
 def pwp_expectation(*, quick: bool = False, p: float = P, seed: int = 0, pool: int = 2, filter_index: int = 1,
                     n_mc: int | None = None, image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     n = n_mc if n_mc is not None else (4_000 if quick else conv_demo.MAXPOOL_PASSES)  # a page passes its own
@@ -307,17 +317,18 @@ def pwp_expectation(*, quick: bool = False, p: float = P, seed: int = 0, pool: i
     return Measurement(
         worst <= Z and exact and over and under,
         float(gap.max()),
-        f"largest |PWP − mean of {n:,} training outputs| over {d.mc_mean.size} windows of {pool}×{pool}; worst "
-        f"{worst:.2f} standard errors (allowed {Z:g}). Mean errors: PWP {d.error(d.pwp_out):.4f}, max "
-        f"{d.error(d.max_out):.4f} (never below: {over}), scaled max {d.error(d.scaled_out):.4f} "
-        f"(never above: {under})",
+        Phrase(N_("largest |PWP − mean of {n:,} training outputs| over {size} windows of {pool}×{pool}; worst "
+                  "{worst:.2f} standard errors (allowed {Z:g}). Mean errors: PWP {err_pwp:.4f}, max "
+                  "{err_max:.4f} (never below: {over}), scaled max {err_scaled:.4f} (never above: {under})"),
+               n=n, size=d.mc_mean.size, pool=pool, worst=worst, Z=Z, err_pwp=d.error(d.pwp_out),
+               err_max=d.error(d.max_out), over=over, err_scaled=d.error(d.scaled_out), under=under),
     )
 
 
 @claim(
     "maxdrop.drops_maxima",
-    "Max-Drop (authors' code) removes exactly each feature map's largest activation (or the window around it) "
-    "with probability p, leaves every other value in place, and rescales by 1/(1 − p·k²/(H·W)).",
+    N_("Max-Drop (authors' code) removes exactly each feature map's largest activation (or the window around it) "
+       "with probability p, leaves every other value in place, and rescales by 1/(1 − p·k²/(H·W))."),
     mutations=(
         Mutation("drops the wrong activation", "dropviz.masks.conv:maxdrop_mask",
                  lambda f: lambda x, *a, **k: f(torch.roll(x, 1, dims=-1), *a, **k)),
@@ -327,7 +338,7 @@ def pwp_expectation(*, quick: bool = False, p: float = P, seed: int = 0, pool: i
         Mutation("hit with probability 1 − p (keep with p)", "dropviz.masks.conv:maxdrop_mask", _swap_p,
                  swaps=("maxdrop",)),
     ),
-    measures="fraction of maps that lost their maximum")
+    measures=N_("fraction of maps that lost their maximum"))
 def maxdrop_maxima(*, quick: bool = False, p: float = P, seed: int = 0, window: int = 1,
                    image: WorkingImage | None = None, device: str = "cpu") -> Measurement:
     fm = imaging.feature_maps(_image(image).tensor().to(device))  # (1, 8, h, w)
@@ -356,7 +367,7 @@ def maxdrop_maxima(*, quick: bool = False, p: float = P, seed: int = 0, window: 
         want = 1.0 / (1.0 - p * k * k / (hh * ww))
         kept = mk.mask[mk.mask > 0]
         scale_ok &= bool(kept.numel() == 0 or torch.allclose(kept, torch.full_like(kept, want), rtol=1e-6, atol=0))
-        scales.append(f"{k}×{k} on {hh}×{ww}: {want:.6g}")
+        scales.append(Phrase(N_("{k}×{k} on {hh}×{ww}: {want:.6g}"), k=k, hh=hh, ww=ww, want=want))
     # the rate on many small maps (the cat's maps are few): each loses its maximum with probability p
     many = torch.rand(4096 if quick else 32768, 1, 8, 8, generator=masks.make_generator(seed + 2, device),
                       device=device)
@@ -367,7 +378,9 @@ def maxdrop_maxima(*, quick: bool = False, p: float = P, seed: int = 0, window: 
     return Measurement(
         exact and scale_ok and abs(rate - p) <= tol + 1e-12,
         rate,
-        f"{eligible:,} maps with a positive maximum: {rate:.4f} lost it vs p = {p:g} ± {tol:.2g} (5σ binomial); "
-        f"on the cat's {b * c} maps the dropped set == the {window}×{window} window at numpy's argmax, nothing "
-        f"else: {exact}; kept values × 1/(1 − p·k²/(H·W)) ({'; '.join(scales)}): {scale_ok}",
+        Phrase(N_("{eligible:,} maps with a positive maximum: {rate:.4f} lost it vs p = {p:g} ± {tol:.2g} (5σ "
+                  "binomial); on the cat's {n_maps} maps the dropped set == the {window}×{window} window at "
+                  "numpy's argmax, nothing else: {exact}; kept values × 1/(1 − p·k²/(H·W)) ({scales}): {scale_ok}"),
+               eligible=eligible, rate=rate, p=p, tol=tol, n_maps=b * c, window=window, exact=exact,
+               scales=Phrase.joined("; ", scales), scale_ok=scale_ok),
     )

@@ -9,8 +9,80 @@ under it and PASSes without it.
 from __future__ import annotations
 
 import inspect
+import numbers
+import string
 from dataclasses import dataclass
 from typing import Callable
+
+from dropviz.i18n import LOCALES, N_, language
+from dropviz.i18n import _ as translate
+
+
+class Phrase(str):
+    """A sentence shown in any language, built with numbers: it IS its English text (what the CLI prints, byte for
+    byte as the f-string it replaces) and keeps the English ``template`` (marked with ``N_`` for extraction; named
+    placeholders with Python format specs, e.g. ``"{n:,} masks, tolerance ±{tol:.2g}"``) and its ``values``, so
+    a page shows it translated (:meth:`shown`). A value that is itself a Phrase (a word like "ours") is translated
+    with it; numbers get the locale's decimal and group marks, booleans read "yes"/"no" in the language."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values) -> "Phrase":
+        self = super().__new__(cls, template.format(**values) if values else template)
+        self.template, self.values = template, values
+        return self
+
+    @classmethod
+    def joined(cls, sep: str, items) -> "Phrase":
+        """Phrases listed with ``sep`` ("; "), each translated where shown (the list's own template is not a
+        sentence: it has no entry in the catalogs and stays as it is)."""
+        items = [i if isinstance(i, Phrase) else cls(i) for i in items]
+        return cls(sep.join("{i%d}" % k for k in range(len(items))), **{f"i{k}": i for k, i in enumerate(items)})
+
+    def __reduce__(self):  # pickled by st.cache_data: rebuild from the template, not from the English text
+        return _phrase, (self.template, self.values)
+
+    def shown(self) -> str:
+        """The phrase in the current language (its English text in English)."""
+        if language() == "en" and not self.values:
+            return str(self)
+        template = translate(self.template)
+        return _LOCAL.format(template, **self.values) if self.values else template
+
+
+def _phrase(template: str, values: dict) -> Phrase:
+    return Phrase(template, **values)
+
+
+N_("True"), N_("False")  # booleans in a criterion, translated where shown
+
+
+class _LocalFormatter(string.Formatter):
+    """``str.format`` as people in the current language read it: numbers keep their format spec but take the
+    locale's decimal and group marks (0.25 -> 0,25 in es and ro), nested phrases and booleans are translated."""
+
+    def format_field(self, value, format_spec: str) -> str:
+        if isinstance(value, Phrase):
+            return format(value.shown(), format_spec)
+        if isinstance(value, bool):
+            return format(translate(str(value)), format_spec)
+        return number(value, format_spec) if isinstance(value, numbers.Number) else format(value, format_spec)
+
+
+_LOCAL = _LocalFormatter()
+
+
+def number(x, spec: str = "") -> str:
+    """``format(x, spec)`` with the current locale's decimal and group marks (numbers on a page)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    text = format(x, spec)
+    loc = LOCALES[language()]
+    dec, grp = get_decimal_symbol(loc), get_group_symbol(loc)
+    if (dec, grp) == (".", ","):
+        return text
+    return text.translate(str.maketrans({".": dec, ",": grp}))
 
 
 @dataclass(frozen=True)
@@ -43,7 +115,7 @@ class Measurement:
 
     passed: bool
     value: float
-    criterion: str
+    criterion: str  # a Phrase (or a constant marked with N_): the CLI prints it, a page shows it translated
     applicable: bool = True
 
 
@@ -53,7 +125,7 @@ class ClaimResult:
     text: str
     passed: bool
     value: float
-    criterion: str
+    criterion: Phrase  # English as a str (the CLI line); ``criterion.shown()`` on a page
     applicable: bool
     measures: str = ""  # what ``value`` is, in plain words (the page's panel; not part of the CLI line)
 
@@ -66,6 +138,17 @@ class ClaimResult:
     def line(self) -> str:
         """The stable CLI line: ``<id> PASS|FAIL <measured value> (<criterion>)``."""
         return f"{self.id} {self.status} {self.value:.6g} ({self.criterion})"
+
+    # -- as a page shows it, in the current language (the CLI line above stays English) --
+    def shown_text(self) -> str:
+        return translate(self.text)
+
+    def shown_measures(self) -> str:
+        return translate(self.measures) if self.measures else ""
+
+    def shown_criterion(self) -> str:
+        c = self.criterion
+        return c.shown() if isinstance(c, Phrase) else translate(c)
 
 
 @dataclass(frozen=True)
@@ -86,7 +169,8 @@ class Claim:
 
     def result(self, m: Measurement) -> ClaimResult:
         """This claim's result from a measurement made elsewhere (e.g. on a model a page already trained)."""
-        return ClaimResult(self.id, self.text, bool(m.passed), float(m.value), m.criterion, bool(m.applicable),
+        crit = m.criterion if isinstance(m.criterion, Phrase) else Phrase(m.criterion)
+        return ClaimResult(self.id, self.text, bool(m.passed), float(m.value), crit, bool(m.applicable),
                            self.measures)
 
 
@@ -111,4 +195,5 @@ def claim(claim_id: str, text: str, *, mutations: tuple[Mutation, ...] = (), mea
 
 
 def not_applicable(why: str) -> Measurement:
+    """``why``: a Phrase, or a constant sentence marked with ``N_``."""
     return Measurement(passed=True, value=float("nan"), criterion=why, applicable=False)

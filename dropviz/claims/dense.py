@@ -20,8 +20,9 @@ import torch
 import torch.nn.functional as F
 
 from dropviz import data, layers, masks
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
 from dropviz.demos import dense as dense_demo
+from dropviz.i18n import N_
 from dropviz.train import engine
 
 Z = 5.0  # standard errors allowed
@@ -52,8 +53,8 @@ NOT_INVERTED = Mutation("no inverted scaling", "dropviz.masks.dense:bernoulli_ma
 
 
 
-@claim("standard.keep_rate", "Standard dropout keeps each unit with probability 1 − p.", mutations=(KEEP_WITH_P,),
-    measures="fraction of units kept")
+@claim("standard.keep_rate", N_("Standard dropout keeps each unit with probability 1 − p."), mutations=(KEEP_WITH_P,),
+    measures=N_("fraction of units kept"))
 def keep_rate(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     n = 100_000 if quick else 4_000_000
     m = masks.bernoulli_mask((n,), p, generator=masks.make_generator(seed, device), device=device)
@@ -62,20 +63,21 @@ def keep_rate(*, quick: bool = False, p: float = P, seed: int = 0, device: str =
     return Measurement(
         abs(rate - (1 - p)) <= tol + 1e-12,
         rate,
-        f"kept fraction of {n:,} units vs 1−p = {1 - p:.4g}, tolerance ±{tol:.2g} (5σ binomial)",
+        Phrase(N_("kept fraction of {n:,} units vs 1−p = {keep:.4g}, tolerance ±{tol:.2g} (5σ binomial)"),
+               n=n, keep=1 - p, tol=tol),
     )
 
 
 @claim(
     "standard.expectation_preserved",
-    "Inverted dropout preserves the expected activation: E[x ⊙ m / (1−p)] = x, because E[mask] = 1.",
+    N_("Inverted dropout preserves the expected activation: E[x ⊙ m / (1−p)] = x, because E[mask] = 1."),
     mutations=(NOT_INVERTED,
                Mutation("scaled by 1/p instead of 1/(1 − p)", "dropviz.masks.dense:bernoulli_mask",
                         lambda f: lambda shape, p, **kw: f(shape, p, **kw) * ((1 - p) / p if 0 < p < 1 else 1.0))),
-    measures="largest relative gap between the average training output and x")
+    measures=N_("largest relative gap between the average training output and x"))
 def expectation_preserved(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
-        return not_applicable("at p = 1 every unit is dropped; there is no 1/(1−p) to rescale by")
+        return not_applicable(N_("at p = 1 every unit is dropped; there is no 1/(1−p) to rescale by"))
     n = 20_000 if quick else 400_000
     tt = dense_demo.train_test(p, seed, units=8, n_masks=n, device=device)
     # mean over n masks of x_j m_j / q has standard error x_j sqrt(p/q / n); the reference is x itself
@@ -86,15 +88,16 @@ def expectation_preserved(*, quick: bool = False, p: float = P, seed: int = 0, d
     return Measurement(
         worst <= Z,
         rel,
-        f"largest relative gap |mean − x|/x over {n:,} masks and {tt.a.size} units; "
-        f"worst gap = {worst:.2f} standard errors, allowed {Z:g}",
+        Phrase(N_("largest relative gap |mean − x|/x over {n:,} masks and {size} units; worst gap = {worst:.2f} "
+                  "standard errors, allowed {Z:g}"),
+               n=n, size=tt.a.size, worst=worst, Z=Z),
     )
 
 
 @claim(
     "standard.classic_matches_inverted",
-    "Classic (×(1−p) at test) and inverted (÷(1−p) in training) dropout give the same expected activation: "
-    "in each, the mean training output equals the test-time output, x·(1−p) and x.",
+    N_("Classic (×(1−p) at test) and inverted (÷(1−p) in training) dropout give the same expected activation: "
+       "in each, the mean training output equals the test-time output, x·(1−p) and x."),
     mutations=(
         Mutation("classic test time without ×(1−p)", "dropviz.layers.dense:Dropout.test_time",
                  lambda f: lambda self, x: x),
@@ -102,12 +105,13 @@ def expectation_preserved(*, quick: bool = False, p: float = P, seed: int = 0, d
                  lambda f: lambda self, x: x if self.inverted else x * self.p),
         KEEP_WITH_P,
     ),
-    measures="largest gap between a layer's average training output and its test output, in units of sampling noise")
+    measures=N_("largest gap between a layer's average training output and its test output, in units of sampling "
+                "noise"))
 def classic_matches_inverted(
     *, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu"
 ) -> Measurement:
     if p == 1.0:
-        return not_applicable("at p = 1 both forms output zeros in training; the inverted scale is undefined")
+        return not_applicable(N_("at p = 1 both forms output zeros in training; the inverted scale is undefined"))
     n = 20_000 if quick else 400_000
     a = data.teaching_vector(seed, 8).to(device).double()  # (D,) positive activations
     q = 1.0 - p
@@ -128,9 +132,11 @@ def classic_matches_inverted(
     return Measurement(
         worst <= Z and rules,
         worst,
-        f"mean training output of each layer over {n:,} masks vs its eval() output on {a.numel()} units: worst "
-        f"gap {worst:.2f} standard errors (allowed {Z:g}); eval rules are x·(1−p) (classic) and x (inverted): "
-        f"{rules} (largest |classic/(1−p) − inverted|/max x = {rel:.2g}); measured value is the worst gap",
+        Phrase(N_("mean training output of each layer over {n:,} masks vs its eval() output on {n_units} units: "
+                  "worst gap {worst:.2f} standard errors (allowed {Z:g}); eval rules are x·(1−p) (classic) and x "
+                  "(inverted): {rules} (largest |classic/(1−p) − inverted|/max x = {rel:.2g}); measured value is "
+                  "the worst gap"),
+               n=n, n_units=a.numel(), worst=worst, Z=Z, rules=rules, rel=rel),
     )
 
 
@@ -138,35 +144,36 @@ def _gauss_std(p: float) -> float:
     return math.sqrt(p / (1.0 - p))  # the reference, written here: never masks.gaussian_std
 
 
-@claim("gaussian.mean_one", "The Gaussian dropout mask has mean 1, like the inverted Bernoulli mask.",
+@claim("gaussian.mean_one", N_("The Gaussian dropout mask has mean 1, like the inverted Bernoulli mask."),
        mutations=(Mutation("classic scaling: mean 1 − p", "dropviz.masks.dense:gaussian_mask",
                            lambda f: lambda shape, p, **kw: f(shape, p, **kw) * (1 - p)),),
-    measures="mean of the Gaussian mask")
+    measures=N_("mean of the Gaussian mask"))
 def gaussian_mean_one(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
-        return not_applicable("at p = 1 the Gaussian variance is infinite; DropViz drops the layer (zeros)")
+        return not_applicable(N_("at p = 1 the Gaussian variance is infinite; DropViz drops the layer (zeros)"))
     mp = dense_demo.mask_pair(p, seed, n=dense_demo.QUICK_DRAWS if quick else dense_demo.FULL_DRAWS, device=device)
     tol = Z * _gauss_std(p) / math.sqrt(mp.n)
     return Measurement(
         abs(mp.gaussian_mean - 1) <= tol + 1e-12,
         mp.gaussian_mean,
-        f"mean of {mp.n:,} draws vs 1, tolerance ±{tol:.2g} (5σ)",
+        Phrase(N_("mean of {n:,} draws vs 1, tolerance ±{tol:.2g} (5σ)"),
+               n=mp.n, tol=tol),
     )
 
 
 @claim(
     "gaussian.std_matches",
-    "The Gaussian dropout mask has standard deviation sqrt(p/(1−p)), not p(1−p).",
+    N_("The Gaussian dropout mask has standard deviation sqrt(p/(1−p)), not p(1−p)."),
     mutations=(
         Mutation("std p(1−p)", "dropviz.masks.dense:gaussian_std", lambda f: lambda p: p * (1 - p)),
         Mutation("std sqrt((1−p)/p), the paper's keep-probability formula unconverted",
                  "dropviz.masks.dense:gaussian_std",
                  lambda f: lambda p: math.sqrt((1 - p) / p) if p > 0 else math.inf, swaps=("gaussian",)),
     ),
-    measures="standard deviation of the Gaussian mask")
+    measures=N_("standard deviation of the Gaussian mask"))
 def gaussian_std_matches(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
-        return not_applicable("at p = 1 sqrt(p/(1−p)) is infinite; DropViz drops the layer (zeros)")
+        return not_applicable(N_("at p = 1 sqrt(p/(1−p)) is infinite; DropViz drops the layer (zeros)"))
     mp = dense_demo.mask_pair(p, seed, n=dense_demo.QUICK_DRAWS if quick else dense_demo.FULL_DRAWS, device=device)
     s, sigma = math.sqrt(mp.gaussian_var), _gauss_std(p)
     tol = Z * sigma / math.sqrt(2 * (mp.n - 1))  # standard error of a normal sample's std
@@ -174,19 +181,20 @@ def gaussian_std_matches(*, quick: bool = False, p: float = P, seed: int = 0, de
     return Measurement(
         abs(s - sigma) <= tol + 1e-12 and (p == 0 or abs(s - wrong) > tol),
         s,
-        f"std of {mp.n:,} draws vs sqrt(p/(1−p)) = {sigma:.4g} ± {tol:.2g} (5σ); "
-        f"the p(1−p) error would give {wrong:.4g}",
+        Phrase(N_("std of {n:,} draws vs sqrt(p/(1−p)) = {sigma:.4g} ± {tol:.2g} (5σ); the p(1−p) error would "
+                  "give {wrong:.4g}"),
+               n=mp.n, sigma=sigma, tol=tol, wrong=wrong),
     )
 
 
 @claim(
     "gaussian.matches_bernoulli_variance",
-    "Inverted Bernoulli dropout's mask has variance p/(1−p): the variance Gaussian dropout copies.",
+    N_("Inverted Bernoulli dropout's mask has variance p/(1−p): the variance Gaussian dropout copies."),
     mutations=(KEEP_WITH_P, NOT_INVERTED),
-    measures="variance of the inverted Bernoulli mask")
+    measures=N_("variance of the inverted Bernoulli mask"))
 def bernoulli_variance(*, quick: bool = False, p: float = P, seed: int = 0, device: str = "cpu") -> Measurement:
     if p == 1.0:
-        return not_applicable("at p = 1 the inverted mask is undefined (1/(1−p) is infinite)")
+        return not_applicable(N_("at p = 1 the inverted mask is undefined (1/(1−p) is infinite)"))
     mp = dense_demo.mask_pair(p, seed, n=dense_demo.QUICK_DRAWS if quick else dense_demo.FULL_DRAWS, device=device)
     q = 1 - p
     theory = p / q
@@ -196,7 +204,8 @@ def bernoulli_variance(*, quick: bool = False, p: float = P, seed: int = 0, devi
     return Measurement(
         abs(mp.bernoulli_var - theory) <= tol + 1e-12,
         mp.bernoulli_var,
-        f"variance of {mp.n:,} inverted Bernoulli mask values vs p/(1−p) = {theory:.4g} ± {tol:.2g} (5σ)",
+        Phrase(N_("variance of {n:,} inverted Bernoulli mask values vs p/(1−p) = {theory:.4g} ± {tol:.2g} (5σ)"),
+               n=mp.n, theory=theory, tol=tol),
     )
 
 
@@ -231,9 +240,9 @@ def _relu_gauss(mu: torch.Tensor, var: torch.Tensor) -> tuple[torch.Tensor, torc
 
 @claim(
     "dropconnect.gaussian_inference_beats_weight_scaling",
-    "At test time, DropConnect's Gaussian moment matching reproduces the true expected output (within Monte "
-    "Carlo error of the training layer's average, on several inputs), and weight scaling, which computes a(E[u]) "
-    "instead of E[a(u)], does not.",
+    N_("At test time, DropConnect's Gaussian moment matching reproduces the true expected output (within Monte "
+       "Carlo error of the training layer's average, on several inputs), and weight scaling, which computes a(E[u]) "
+       "instead of E[a(u)], does not."),
     mutations=(
         Mutation("one weight mask per batch", "dropviz.masks.dense:dropconnect_mask", _one_mask_per_batch),
         Mutation("moment-matched variance ×¼", "dropviz.layers.dense:dropconnect_moments",
@@ -243,7 +252,7 @@ def _relu_gauss(mu: torch.Tensor, var: torch.Tensor) -> tuple[torch.Tensor, torc
         Mutation("keep with p instead of 1 − p", "dropviz.masks.dense:bernoulli_mask", keep_with_p,
                  swaps=("dropconnect",)),
     ),
-    measures="moment matching's error as a fraction of weight scaling's")
+    measures=N_("moment matching's error as a fraction of weight scaling's"))
 def dropconnect_inference(
     *,
     quick: bool = False,
@@ -256,15 +265,18 @@ def dropconnect_inference(
     device: str = "cpu",
 ) -> Measurement:
     if p == 0.0:
-        return not_applicable("at p = 0 nothing is dropped: every rule returns the exact output")
+        return not_applicable(N_("at p = 0 nothing is dropped: every rule returns the exact output"))
     few = min(p, 1 - p) * in_features
     if few < MIN_TERMS_FOR_CLT:
-        which = "survive" if p > 0.5 else "are dropped"
-        return not_applicable(
-            f"only {few:.2g} of {in_features} weights {which} per unit on average: the pre-activation is a "
-            f"sum of too few random terms to be Gaussian (rule of thumb: ≥ {MIN_TERMS_FOR_CLT} kept and dropped), so "
-            "moment matching is only a rough approximation here"
-        )
+        # two whole sentences (which weights are few), one template each
+        few_kind = (N_("only {few:.2g} of {in_features} weights survive per unit on average: the pre-activation is "
+                       "a sum of too few random terms to be Gaussian (rule of thumb: ≥ {MIN_TERMS_FOR_CLT} kept and "
+                       "dropped), so moment matching is only a rough approximation here") if p > 0.5 else
+                    N_("only {few:.2g} of {in_features} weights are dropped per unit on average: the pre-activation "
+                       "is a sum of too few random terms to be Gaussian (rule of thumb: ≥ {MIN_TERMS_FOR_CLT} kept "
+                       "and dropped), so moment matching is only a rough approximation here"))
+        return not_applicable(Phrase(few_kind, few=few, in_features=in_features,
+                                     MIN_TERMS_FOR_CLT=MIN_TERMS_FOR_CLT))
     n_mc = 4_000 if quick else 40_000
     w, b = (t.to(device) for t in data.dense_layer(seed, in_features, out_features))
     vs = data.dense_activations(seed + 1, batch=inputs, units=in_features).to(device)  # (K, in)
@@ -311,12 +323,14 @@ def dropconnect_inference(
     return Measurement(
         z_mom <= Z and z_rule <= Z and err_g < err_ws,
         ratio,
-        f"{inputs} inputs × {out_features} ReLU units vs a Monte Carlo of the training layer ({n_mc:,} weight masks "
-        f"per input): pre-activation mean and variance match μ = Wv + b, σ² = p/(1−p)·(W²v² + b²) within "
-        f"{z_mom:.2f} standard errors; moment matching ({n_gauss:,} samples) within {z_rule:.2f} beyond its "
-        f"first-order CLT error ≤ {float(clt.max()):.2g} (both allowed {Z:g}); mean |error| Gaussian "
-        f"{err_g:.4f} vs weight scaling {err_ws:.4f}, {1 / max(ratio, 1e-12):.1f}× better; measured value is their "
-        "ratio",
+        Phrase(N_("{inputs} inputs × {out_features} ReLU units vs a Monte Carlo of the training layer ({n_mc:,} "
+                  "weight masks per input): pre-activation mean and variance match μ = Wv + b, σ² = "
+                  "p/(1−p)·(W²v² + b²) within {z_mom:.2f} standard errors; moment matching ({n_gauss:,} samples) "
+                  "within {z_rule:.2f} beyond its first-order CLT error ≤ {clt_error:.2g} (both allowed {Z:g}); "
+                  "mean |error| Gaussian {err_g:.4f} vs weight scaling {err_ws:.4f}, {times_better:.1f}× better; "
+                  "measured value is their ratio"),
+               inputs=inputs, out_features=out_features, n_mc=n_mc, z_mom=z_mom, n_gauss=n_gauss, z_rule=z_rule,
+               clt_error=float(clt.max()), Z=Z, err_g=err_g, err_ws=err_ws, times_better=1 / max(ratio, 1e-12)),
     )
 
 
@@ -350,20 +364,20 @@ SIGN_FLIP = Mutation("keep probability σ(−(α·z + β·Σa))", "dropviz.masks
 
 @claim(
     "standout.keep_prob_increases_with_drive",
-    "In Standout a unit with a larger drive z is kept more often (α > 0): P(keep) = σ(α·z + β·Σᵢaᵢ), the paper's "
-    "standout network π = α·W + β tied to the weights.",
+    N_("In Standout a unit with a larger drive z is kept more often (α > 0): P(keep) = σ(α·z + β·Σᵢaᵢ), the paper's "
+       "standout network π = α·W + β tied to the weights."),
     mutations=(
         SIGN_FLIP,
         Mutation("scalar offset σ(α·z + β) instead of the paper's β·Σa", "dropviz.masks.dense:standout_keep_prob",
                  lambda f: lambda z, alpha=1.0, beta=0.0, input_sum=None: f(z, alpha, beta)),
     ),
-    measures="rise of the keep rate per unit of drive z")
+    measures=N_("rise of the keep rate per unit of drive z"))
 @torch.no_grad()
 def standout_monotone(
     *, quick: bool = False, alpha: float = 1.0, beta: float = STANDOUT_BETA, seed: int = 0, device: str = "cpu"
 ) -> Measurement:
     if alpha <= 0:
-        return not_applicable("the statement is about α > 0 (with α < 0 the rule is reversed, α = 0 is flat)")
+        return not_applicable(N_("the statement is about α > 0 (with α < 0 the rule is reversed, α = 0 is flat)"))
     n = 25_000 if quick else 250_000
     layer, reference = _standout_probe(alpha, beta, seed, device)
     x = _standout_inputs(n, seed, device)  # (n, 16)
@@ -385,25 +399,28 @@ def standout_monotone(
     ref_slope = float((zc * (prob - prob.mean())).sum() / szz)
     resid = m - m.mean() - slope * zc
     se = float(torch.sqrt((resid * resid).sum() / (m.numel() - 2) / szz))
-    resolved = "resolved" if slope > Z * se else "too shallow to resolve at 5σ with this sample; matches theory"
+    resolved = Phrase(N_("resolved") if slope > Z * se
+                      else N_("too shallow to resolve at 5σ with this sample; matches theory"))
     return Measurement(
         ref_slope > 0 and abs(slope - ref_slope) <= Z * se and worst <= Z,
         slope,
-        f"{m.numel():,} units of a StandoutLinear layer: slope of keep rate vs z = {slope:.4g}, σ(α·z+β·Σa) "
-        f"predicts {ref_slope:.4g} > 0 (±{Z * se:.2g}, 5σ; {resolved}); keep rate in {int(used.sum())} bins of "
-        f"σ(α·z+β·Σa) within {worst:.2f} (allowed {Z:g}) standard errors",
+        Phrase(N_("{n_units:,} units of a StandoutLinear layer: slope of keep rate vs z = {slope:.4g}, "
+                  "σ(α·z+β·Σa) predicts {ref_slope:.4g} > 0 (±{margin:.2g}, 5σ; {resolved}); keep rate in "
+                  "{n_bins} bins of σ(α·z+β·Σa) within {worst:.2f} (allowed {Z:g}) standard errors"),
+               n_units=m.numel(), slope=slope, ref_slope=ref_slope, margin=Z * se, resolved=resolved,
+               n_bins=int(used.sum()), worst=worst, Z=Z),
     )
 
 
 @claim(
     "standout.test_time_is_expectation",
-    "Standout's test-time output σ(α·z+β·Σᵢaᵢ)·relu(z) is the average of its training outputs m·relu(z).",
+    N_("Standout's test-time output σ(α·z+β·Σᵢaᵢ)·relu(z) is the average of its training outputs m·relu(z)."),
     mutations=(
         SIGN_FLIP,
         Mutation("eval returns relu(z)", "dropviz.layers.dense:StandoutLinear.test_time",
                  lambda f: lambda self, x: F.relu(self.linear(x))),
     ),
-    measures="largest gap between the average training output and the test-time output")
+    measures=N_("largest gap between the average training output and the test-time output"))
 @torch.no_grad()
 def standout_test_time(
     *, quick: bool = False, alpha: float = 1.0, beta: float = STANDOUT_BETA, seed: int = 0, device: str = "cpu"
@@ -422,6 +439,8 @@ def standout_test_time(
     return Measurement(
         worst <= Z and exact <= 1e-9,
         float(abs(mean - test).max()),
-        f"largest |mean of {n:,} training outputs − eval() output| over 16 inputs × 8 units; worst = {worst:.2f} "
-        f"standard errors (allowed {Z:g}); eval() vs σ(α·z+β·Σa)·relu(z) written here: {exact:.2g} (allowed 1e-9)",
+        Phrase(N_("largest |mean of {n:,} training outputs − eval() output| over 16 inputs × 8 units; worst = "
+                  "{worst:.2f} standard errors (allowed {Z:g}); eval() vs σ(α·z+β·Σa)·relu(z) written here: "
+                  "{exact:.2g} (allowed 1e-9)"),
+               n=n, worst=worst, Z=Z, exact=exact),
     )

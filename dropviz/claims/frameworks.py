@@ -18,8 +18,9 @@ import torch
 from torch import nn
 
 from dropviz import frameworks, masks
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
 from dropviz.demos import training as demo
+from dropviz.i18n import N_
 
 Z = 5.0
 EXACT = 1e-9  # float64: torch's output and the recomposition agree to rounding (≈ 1e-16) when the masks are right
@@ -73,10 +74,10 @@ def _recompose(lstm: nn.LSTM, x: torch.Tensor, keep: torch.Tensor) -> torch.Tens
 
 @claim(
     "frameworks.torch_lstm_dropout_not_variational",
-    "nn.LSTM(num_layers=2, dropout=p) masks only the outputs passed between its layers, with a fresh mask at "
-    "every time step (not the input, not the recurrent h_{t−1} → h_t, not the last layer's output): the masks "
-    "recovered from its outputs reproduce them exactly, keep 1−p and change between consecutive steps at the "
-    "rate 2p(1−p) of independent draws, where variational dropout's per-sequence masks never change.",
+    N_("nn.LSTM(num_layers=2, dropout=p) masks only the outputs passed between its layers, with a fresh mask at "
+       "every time step (not the input, not the recurrent h_{t−1} → h_t, not the last layer's output): the masks "
+       "recovered from its outputs reproduce them exactly, keep 1−p and change between consecutive steps at the "
+       "rate 2p(1−p) of independent draws, where variational dropout's per-sequence masks never change."),
     mutations=(
         Mutation("recovery assumes one mask per sequence", "dropviz.frameworks:recover_lstm_masks",
                  _one_mask_per_sequence),
@@ -85,12 +86,14 @@ def _recompose(lstm: nn.LSTM, x: torch.Tensor, keep: torch.Tensor) -> torch.Tens
         Mutation("variational schedule redrawn at every step", "dropviz.masks.recurrent:per_sequence_mask",
                  _redrawn_every_step),
     ),
-    measures="fraction of the recovered between-layer mask that changes from one time step to the next")
+    measures=N_("fraction of the recovered between-layer mask that changes from one time step to the next"))
 def torch_lstm_dropout_not_variational(*, quick: bool = False, p: float = 0.3, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
     if p in (0.0, 1.0):
-        return not_applicable(f"at p = {p:g} the between-layer mask is all {'ones' if p == 0 else 'zeros'}: "
-                              "nothing changes over time, whatever the schedule")
+        return not_applicable(
+            N_("at p = 0 the between-layer mask is all ones: nothing changes over time, whatever the schedule")
+            if p == 0 else
+            N_("at p = 1 the between-layer mask is all zeros: nothing changes over time, whatever the schedule"))
     steps, batch = (16, 4) if quick else (40, 16)
     lstm, x = demo.lstm_setup(p, seed, steps, batch)
     out = demo.run_torch_lstm(lstm, x, seed)
@@ -115,8 +118,10 @@ def torch_lstm_dropout_not_variational(*, quick: bool = False, p: float = 0.3, s
     return Measurement(
         passed,
         change,
-        f"2-layer nn.LSTM({lstm.hidden_size} units), {steps} steps × {batch} sequences: recomposed from the "
-        f"recovered masks to within {error:.2g} (≤ {EXACT:g}); kept {keep_rate:.3f} vs 1−p = {q:.3f} "
-        f"(± {Z:g}·{keep_se:.3f}); changes between steps {change:.3f} vs 2p(1−p) = {c:.3f} (± {Z:g}·{change_se:.3f}); "
-        f"DropViz's variational masks change {var_change:.3f} (must be 0)",
+        Phrase(N_("2-layer nn.LSTM({hidden_size} units), {steps} steps × {batch} sequences: recomposed from the "
+                  "recovered masks to within {error:.2g} (≤ {EXACT:g}); kept {keep_rate:.3f} vs 1−p = {q:.3f} (± "
+                  "{Z:g}·{keep_se:.3f}); changes between steps {change:.3f} vs 2p(1−p) = {c:.3f} (± "
+                  "{Z:g}·{change_se:.3f}); DropViz's variational masks change {var_change:.3f} (must be 0)"),
+               hidden_size=lstm.hidden_size, steps=steps, batch=batch, error=error, EXACT=EXACT, keep_rate=keep_rate,
+               q=q, Z=Z, keep_se=keep_se, change=change, c=c, change_se=change_se, var_change=var_change),
     )

@@ -14,8 +14,9 @@ import math
 import numpy as np
 
 from dropviz import masks
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
 from dropviz.demos import training as demo
+from dropviz.i18n import N_
 
 Z = 5.0
 
@@ -31,23 +32,24 @@ def _classic_scaling(original):
 
 @claim(
     "placement.bn_variance_shift",
-    "Dropout right before BatchNorm: the variance of BN's input at test time over its variance in training is "
-    "(1−p)·σ² / (σ² + p·μ²) (σ², μ: the activations' variance and mean), so BN's running statistics, gathered "
-    "with dropout on, do not fit test time.",
+    N_("Dropout right before BatchNorm: the variance of BN's input at test time over its variance in training is "
+       "(1−p)·σ² / (σ² + p·μ²) (σ², μ: the activations' variance and mean), so BN's running statistics, gathered "
+       "with dropout on, do not fit test time."),
     mutations=(Mutation("no 1/(1−p) in training", "dropviz.masks.dense:bernoulli_mask", _classic_scaling),),
-    measures="the BatchNorm input's test-time variance ÷ its training variance")
+    measures=N_("the BatchNorm input's test-time variance ÷ its training variance"))
 def bn_variance_shift(*, quick: bool = False, p: float = 0.5, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
     if p in (0.0, 1.0):
-        return not_applicable(f"at p = {p:g} {'nothing is dropped' if p == 0 else 'every value is 0 in training'}: "
-                              "no ratio to compare")
+        return not_applicable(N_("at p = 0 nothing is dropped: no ratio to compare") if p == 0
+                              else N_("at p = 1 every value is 0 in training: no ratio to compare"))
     v = demo.variance_shift(p, seed, batch=4096 if quick else 32768)
     want = (1 - p) * v.var / (v.var + p * v.mean_sq)
     se = float(np.std(v.chunks) / math.sqrt(len(v.chunks)))
     return Measurement(
         abs(v.ratio - want) <= Z * se,
         v.ratio,
-        f"post-ReLU activations (⟨σ²⟩ = {v.var:.4g}, ⟨μ²⟩ = {v.mean_sq:.4g}): test/train variance {v.ratio:.4f} vs "
-        f"(1−p)σ²/(σ²+pμ²) = {want:.4f} (1−p = {1 - p:.4g}); within {Z:g} standard errors ({se:.2g}, from "
-        f"{len(v.chunks)} chunks of the batch)",
+        Phrase(N_("post-ReLU activations (⟨σ²⟩ = {var:.4g}, ⟨μ²⟩ = {mean_sq:.4g}): test/train variance "
+                  "{ratio:.4f} vs (1−p)σ²/(σ²+pμ²) = {want:.4f} (1−p = {keep:.4g}); within {Z:g} standard errors "
+                  "({se:.2g}, from {n_chunks} chunks of the batch)"),
+               var=v.var, mean_sq=v.mean_sq, ratio=v.ratio, want=want, keep=1 - p, Z=Z, se=se, n_chunks=len(v.chunks)),
     )

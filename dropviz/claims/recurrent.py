@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dropviz import layers, masks, methods
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
+from dropviz.i18n import N_
 from dropviz.train import Experiment, ExperimentConfig, TrainConfig, engine, run_experiment
 from dropviz.train.recall import BASELINE
 
@@ -40,8 +41,8 @@ def _redrawn_every(k: int):
 
 @claim(
     "rnn.per_sequence_masks_constant",
-    "RNNDrop and variational dropout reuse one mask for the whole sequence (identical at every step); "
-    "naive, Zaremba and recurrent dropout draw a fresh, independent mask at every step.",
+    N_("RNNDrop and variational dropout reuse one mask for the whole sequence (identical at every step); "
+       "naive, Zaremba and recurrent dropout draw a fresh, independent mask at every step."),
     mutations=(
         Mutation("per-sequence mask redrawn every 10 steps", "dropviz.masks.recurrent:per_sequence_mask",
                  _redrawn_every(10)),
@@ -49,14 +50,16 @@ def _redrawn_every(k: int):
                  _redrawn_every(10)),
         Mutation("per-step mask redrawn every 2 steps", "dropviz.masks.recurrent:per_step_mask", _redrawn_every(2)),
     ),
-    measures="fraction of the per-step masks' positions that change during the sequence")
+    measures=N_("fraction of the per-step masks' positions that change during the sequence"))
 def per_sequence_masks_constant(
     *, quick: bool = False, p: float = 0.3, seed: int = 0, steps: int = 30, hidden: int = 16, device: str = "cpu"
 ) -> Measurement:
     p = masks.check_p(p)
     if p in (0.0, 1.0):
-        return not_applicable(f"at p = {p:g} every mask is all {'ones' if p == 0 else 'zeros'}: "
-                              "per-step and per-sequence schedules are the same constant")
+        return not_applicable(
+            N_("at p = 0 every mask is all ones: per-step and per-sequence schedules are the same constant")
+            if p == 0 else
+            N_("at p = 1 every mask is all zeros: per-step and per-sequence schedules are the same constant"))
     batch = 16 if quick else 128
     g = masks.make_generator(seed, device)
     const_changes, fresh, n, flips, pairs = 0, 0, 0, 0, 0
@@ -82,11 +85,14 @@ def per_sequence_masks_constant(
     return Measurement(
         const_changes == 0 and p_value >= ALPHA and abs(flip_rate - flip_theory) <= flip_tol,
         fresh / n,
-        f"over {steps} steps × {batch} sequences: per-sequence masks ({', '.join(sorted(set(per_seq)))}; variational "
-        f"tied and untied) change at {const_changes} positions (must be 0); per-step masks "
-        f"({', '.join(per_step)}) change at {fresh:,} of {n:,} positions vs 1 − (1−p)^T − p^T = {1 - same:.4g} "
-        f"expected (exact binomial test p-value {p_value:.2g}, fails below {ALPHA:.1g}, the 5σ level) and flip between "
-        f"consecutive steps at {flip_rate:.4f} vs 2p(1−p) = {flip_theory:.4f} ± {flip_tol:.2g}",
+        Phrase(N_("over {steps} steps × {batch} sequences: per-sequence masks ({per_sequence}; variational tied "
+                  "and untied) change at {const_changes} positions (must be 0); per-step masks ({per_step}) "
+                  "change at {fresh:,} of {n:,} positions vs 1 − (1−p)^T − p^T = {changed:.4g} expected (exact "
+                  "binomial test p-value {p_value:.2g}, fails below {ALPHA:.1g}, the 5σ level) and flip between "
+                  "consecutive steps at {flip_rate:.4f} vs 2p(1−p) = {flip_theory:.4f} ± {flip_tol:.2g}"),
+               steps=steps, batch=batch, per_sequence=', '.join(sorted(set(per_seq))), const_changes=const_changes,
+               per_step=', '.join(per_step), fresh=fresh, n=n, changed=1 - same, p_value=p_value, ALPHA=ALPHA,
+               flip_rate=flip_rate, flip_theory=flip_theory, flip_tol=flip_tol),
     )
 
 
@@ -156,9 +162,9 @@ def _backward_without_masks(backward):
 
 @claim(
     "rnn.no_dropout_matches_nn_lstm",
-    "With dropout off, our hand-written LSTM cell loop computes exactly what torch.nn.LSTM computes "
-    "(outputs, final state and every gradient), given the same weights; with every method's masks at p = 0.3 "
-    "it computes what torch autograd computes through the same masked equations.",
+    N_("With dropout off, our hand-written LSTM cell loop computes exactly what torch.nn.LSTM computes "
+       "(outputs, final state and every gradient), given the same weights; with every method's masks at p = 0.3 "
+       "it computes what torch autograd computes through the same masked equations."),
     mutations=(
         Mutation("hand-written backward without its mask terms", "dropviz.layers.recurrent:_LSTMSequence.backward",
                  _backward_without_masks),
@@ -168,7 +174,7 @@ def _backward_without_masks(backward):
                      masks.MaskSchedule(schedule.method, schedule.p, schedule.per_sequence, schedule.x, schedule.h,
                                         schedule.c, schedule.g, None), state)),
     ),
-    measures="largest difference from the reference LSTM")
+    measures=N_("largest difference from the reference LSTM"))
 def no_dropout_matches_nn_lstm(
     *, quick: bool = False, p: float = 0.3, seed: int = 0, steps: int = 30, hidden: int = 16, device: str = "cpu"
 ) -> Measurement:
@@ -210,10 +216,13 @@ def no_dropout_matches_nn_lstm(
     return Measurement(
         worst <= tol and dropped > 0,
         worst,
-        f"largest |ours − reference| over outputs, final cell state and the gradients of x, W, U and b, float64, "
-        f"{steps} steps, hidden {hidden}: vs nn.LSTM without masks and with p = 0 masks of all "
-        f"{len(methods.schedules())} methods {worst_plain:.2g}; vs autograd through the masked equations with "
-        f"every method's masks at p = {p_masked:g} ({dropped:,} dropped values) {worst_masked:.2g}; allowed {tol:g}",
+        Phrase(N_("largest |ours − reference| over outputs, final cell state and the gradients of x, W, U and b, "
+                  "float64, {steps} steps, hidden {hidden}: vs nn.LSTM without masks and with p = 0 masks of all "
+                  "{n_schedules} methods {worst_plain:.2g}; vs autograd through the masked equations with every "
+                  "method's masks at p = {p_masked:g} ({dropped:,} dropped values) {worst_masked:.2g}; allowed "
+                  "{tol:g}"),
+               steps=steps, hidden=hidden, n_schedules=len(methods.schedules()), worst_plain=worst_plain,
+               p_masked=p_masked, dropped=dropped, worst_masked=worst_masked, tol=tol),
     )
 
 
@@ -225,18 +234,19 @@ def longest_lags(max_lag: int) -> np.ndarray:
 def _ruled_out(cfg: ExperimentConfig) -> Measurement | None:
     """N/A answers that need no training: nothing dropped, everything dropped, or too few drops to erase."""
     if cfg.p == 0.0:
-        return not_applicable("at p = 0 nothing is dropped: every schedule trains the baseline's network")
+        return not_applicable(N_("at p = 0 nothing is dropped: every schedule trains the baseline's network"))
     if cfg.p == 1.0:
-        return not_applicable("at p = 1 every schedule drops everything: no network can learn the task")
+        return not_applicable(N_("at p = 1 every schedule drops everything: no network can learn the task"))
     if "naive" not in cfg.methods or len(cfg.methods) < 2:
-        return not_applicable("the experiment needs naive dropout and at least one other schedule")
+        return not_applicable(N_("the experiment needs naive dropout and at least one other schedule"))
     lag = int(longest_lags(cfg.max_lag)[0])
     survive = (1 - cfg.p) ** lag
     if cfg.hidden * survive >= 1.0:
         return not_applicable(
-            f"at p = {cfg.p:g} a cell survives {lag} fresh masks with probability (1−p)^{lag} = {survive:.2g}, "
-            f"so about {cfg.hidden * survive:.1f} of {cfg.hidden} units keep the symbol anyway: per-step masks "
-            "need not erase the memory here (try a larger p or a longer lag)"
+            Phrase(N_("at p = {p:g} a cell survives {lag} fresh masks with probability (1−p)^{lag} = "
+                      "{survive:.2g}, so about {n_survive:.1f} of {hidden} units keep the symbol anyway: "
+                      "per-step masks need not erase the memory here (try a larger p or a longer lag)"),
+                   p=cfg.p, lag=lag, survive=survive, n_survive=cfg.hidden * survive, hidden=cfg.hidden)
         )
     return None
 
@@ -269,46 +279,53 @@ def forgets(experiment: Experiment) -> Measurement:
     if ruled_out is not None:
         return ruled_out
     if BASELINE not in cfg.methods:
-        return not_applicable("the experiment needs the no-dropout baseline as its control")
+        return not_applicable(N_("the experiment needs the no-dropout baseline as its control"))
     chance = 1.0 / TrainConfig.symbols
     short, lags = short_lags(cfg.max_lag), longest_lags(cfg.max_lag)
     b_s, b_l, b_se, _ = _fall(experiment, BASELINE, False)
     if b_l < LEARNED:
-        return not_applicable(f"the no-dropout baseline did not learn the task ({b_l:.2f} at lags "
-                              f"{lags[0]}–{lags[-1]}, below {LEARNED:g}): there is no memory to lose")
+        return not_applicable(Phrase(N_("the no-dropout baseline did not learn the task ({b_l:.2f} at lags "
+                                        "{lag_from}–{lag_to}, below {LEARNED:g}): there is no memory to lose"),
+                                     b_l=b_l, lag_from=lags[0], lag_to=lags[-1], LEARNED=LEARNED))
     n_s, n_l, n_se, per_seed = _fall(experiment, "naive", True)
     learned = n_s - chance > Z * math.sqrt(chance * (1 - chance) / (len(short) * TrainConfig.eval_per_lag * cfg.seeds))
     if not learned:
-        return not_applicable(f"naive dropout did not learn even the short lags ({n_s:.2f} at lags {short[0]}–"
-                              f"{short[-1]} with its masks on, chance {chance:.2f}): forgetting cannot be told from "
-                              "failing to learn")
+        return not_applicable(Phrase(N_("naive dropout did not learn even the short lags ({n_s:.2f} at lags "
+                                        "{short_from}–{short_to} with its masks on, chance {chance:.2f}): "
+                                        "forgetting cannot be told from failing to learn"),
+                                     n_s=n_s, short_from=short[0], short_to=short[-1], chance=chance))
     others = {m: _fall(experiment, m, True) for m in cfg.schedules if m != "naive"}
     worst_other = max(others, key=lambda m: others[m][0] - others[m][1]) if others else None
     other_fall = others[worst_other][0] - others[worst_other][1] if others else 0.0
     fall, b_fall = n_s - n_l, b_s - b_l
     z = (fall - b_fall) / math.sqrt(n_se**2 + b_se**2)
-    spread = f"per seed {', '.join(f'{f:+.2f}' for f in per_seed)}"
+    spread = Phrase(N_("per seed {falls}"),
+                    falls=Phrase.joined(", ", (Phrase("{f:+.2f}", f=f) for f in per_seed)))
+    other = (Phrase("{worst_other} {other_fall:+.2f}", worst_other=worst_other, other_fall=other_fall) if others
+             else Phrase(N_("none")))
     return Measurement(
         z >= Z and fall > other_fall,
         fall,
-        f"{cfg.seeds} seeds, {cfg.steps} steps, p = {cfg.p:g}, masks on: naive recall {n_s:.2f} at lags "
-        f"{short[0]}–{short[-1]} → {n_l:.2f} at lags {lags[0]}–{lags[-1]}, a fall of {fall:.2f} ({spread}); the "
-        f"no-dropout baseline falls {b_fall:+.2f} ({b_s:.2f} → {b_l:.2f}): {z:.1f} standard errors apart (needs "
-        f"{Z:g}); largest fall of the other schedules "
-        + (f"{worst_other} {other_fall:+.2f}" if others else "none") + f" (naive's must be larger); chance "
-        f"{chance:.3f}. Measured value: naive's fall",
+        Phrase(N_("{seeds} seeds, {steps} steps, p = {p:g}, masks on: naive recall {n_s:.2f} at lags "
+                  "{short_from}–{short_to} → {n_l:.2f} at lags {lag_from}–{lag_to}, a fall of {fall:.2f} "
+                  "({spread}); the no-dropout baseline falls {b_fall:+.2f} ({b_s:.2f} → {b_l:.2f}): {z:.1f} standard "
+                  "errors apart (needs {Z:g}); largest fall of the other schedules {other} (naive's must be "
+                  "larger); chance {chance:.3f}. Measured value: naive's fall"),
+               seeds=cfg.seeds, steps=cfg.steps, p=cfg.p, n_s=n_s, short_from=short[0], short_to=short[-1], n_l=n_l,
+               lag_from=lags[0], lag_to=lags[-1], fall=fall, spread=spread, b_fall=b_fall, b_s=b_s, b_l=b_l, z=z,
+               Z=Z, other=other, chance=chance),
     )
 
 
 @claim(
     "rnn.naive_dropout_forgets",
-    "A fresh mask at every step on an LSTM's state makes it forget: with its training masks on, naive dropout's "
-    "recall falls from short lags to the longest lags, far beyond the no-dropout baseline's and further than any "
-    "memory-keeping schedule's (Zaremba, RNNDrop, recurrent, variational), although at short lags it has learned "
-    "the task.",
+    N_("A fresh mask at every step on an LSTM's state makes it forget: with its training masks on, naive dropout's "
+       "recall falls from short lags to the longest lags, far beyond the no-dropout baseline's and further than any "
+       "memory-keeping schedule's (Zaremba, RNNDrop, recurrent, variational), although at short lags it has learned "
+       "the task."),
     mutations=(Mutation("naive's mask drawn once per sequence", "dropviz.masks.recurrent:naive_schedule",
                         lambda f: lambda *a, **k: masks.rnndrop_schedule(*a, **k)),),
-    measures="how much naive dropout's recall falls from short to long lags (masks on)")
+    measures=N_("how much naive dropout's recall falls from short to long lags (masks on)"))
 def naive_dropout_forgets(
     *,
     quick: bool = False,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from dropviz import masks
-from dropviz.claims.core import Measurement, Mutation, claim, not_applicable
+from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
+from dropviz.i18n import N_
 from dropviz.train import lab
 
 # -- mutations: deliberately broken implementations the claim must catch ----------------------------------
@@ -38,22 +39,27 @@ def overfitting(results: tuple[lab.LabResult, ...]) -> Measurement:
     return Measurement(
         best_drop < best_none and gap_drop < gap_none,
         best_none - best_drop,
-        f"over {len(results)} seeds ({cfg.train_size} training digits, {cfg.depth}×{cfg.width} MLP, {cfg.epochs} "
-        f"epochs, p = {cfg.p:g}): best validation loss {best_drop:.4f} with dropout vs {best_none:.4f} without; "
-        f"validation − training loss over the last {lab.LAST} epochs {gap_drop:.4f} vs {gap_none:.4f}; "
-        "both must be lower with dropout (value: the drop in best validation loss)",
+        Phrase(N_("over {n_results} seeds ({train_size} training digits, {depth}×{width} MLP, {epochs} epochs, p "
+                  "= {p:g}): best validation loss {best_drop:.4f} with dropout vs {best_none:.4f} without; "
+                  "validation − training loss over the last {LAST} epochs {gap_drop:.4f} vs {gap_none:.4f}; both "
+                  "must be lower with dropout (value: the drop in best validation loss)"),
+               n_results=len(results), train_size=cfg.train_size, depth=cfg.depth, width=cfg.width,
+               epochs=cfg.epochs, p=cfg.p, best_drop=best_drop, best_none=best_none, LAST=lab.LAST,
+               gap_drop=gap_drop, gap_none=gap_none),
     )
 
 
 @claim(
     "training.dropout_reduces_overfitting",
-    "On digits with a small training split, the same MLP trained with dropout reaches a lower validation loss "
-    "and a smaller gap between validation and training loss than without it (mean over several seeds).",
+    N_("On digits with a small training split, the same MLP trained with dropout reaches a lower validation loss "
+       "and a smaller gap between validation and training loss than without it (mean over several seeds)."),
     mutations=(NO_MASK,),
-    measures="how much lower the best validation loss is with dropout")
+    measures=N_("how much lower the best validation loss is with dropout"))
 def dropout_reduces_overfitting(*, quick: bool = False, p: float = 0.5, seed: int = 0,
                                 device: str = "cpu") -> Measurement:
     p = masks.check_p(p)
     if not 0.25 <= p <= 0.6:  # below, too few drops to show within the budget; above, 60 epochs underfit
-        return not_applicable(f"p = {p:g}: the claim is about the usual hidden-layer rates 0.25–0.6 at this budget")
+        return not_applicable(Phrase(N_("p = {p:g}: the claim is about the usual hidden-layer rates 0.25–0.6 at "
+                                        "this budget"),
+                                     p=p))
     return overfitting(lab.run_overfit(lab.OverfitConfig(p=p, seed=seed, device=device)))  # quick too: ~4 s on one core

@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from dropviz import claims
-from dropviz.claims import questions
+from dropviz.claims import panel_text, questions
+from dropviz.claims.core import number
+from dropviz.i18n import _
 from dropviz.methods import Method
 from dropviz.ui import cache
 from dropviz.ui.classroom import TITLE_PX, presenting
@@ -82,12 +84,14 @@ def show_claims(*, only: str | None = None, **params) -> list[claims.ClaimResult
     return results
 
 
-CLAIM_SAMPLES_NOTE = ("Measured on this page with each claim's quick sample sizes (the criterion gives n; the "
-                      "tolerance follows from it), so that a slider move stays fast for a whole class; "
-                      "`python -m dropviz.claims` measures the full sizes.")
+CLAIM_SAMPLES_NOTE = panel_text.SAMPLES_NOTE  # English; the panel shows it translated
 
 
-CLAIM_MARK = {"PASS": ":green[✔ holds]", "FAIL": ":red[✘ does not hold]", "N/A": ":gray[– not applicable]"}
+CLAIM_MARK = {"PASS": ":green[✔ {}]", "FAIL": ":red[✘ {}]", "N/A": ":gray[– {}]"}  # around panel_text.MARK
+
+
+def _mark(status: str) -> str:
+    return CLAIM_MARK[status].format(_(panel_text.MARK[status]))
 
 
 def show_claim_results(results: list[claims.ClaimResult], *, params: dict | None = None,
@@ -97,8 +101,9 @@ def show_claim_results(results: list[claims.ClaimResult], *, params: dict | None
     the tolerance (what a practitioner checks) are folded into a details expander. A claim with a question
     (:mod:`dropviz.claims.questions`) is first asked (:func:`ask`): its statement and number appear only once
     the guess is committed. The numbers download as CSV (those still asked are left out)."""
+    T = panel_text
     with st.container(border=True):
-        st.markdown("**Claims on this page, measured live**")
+        st.markdown(f"**{_(T.HEADING)}**")
         shown = []
         for r in results:
             q = questions.for_claim(r.id)
@@ -106,19 +111,26 @@ def show_claim_results(results: list[claims.ClaimResult], *, params: dict | None
                 continue
             shown.append(r)
             if r.status == "N/A":  # the criterion says, in words, why it does not apply here
-                st.markdown(f"{CLAIM_MARK[r.status]} {r.text}  \n:small[:gray[Not measured here: {r.criterion}.]]")
+                why = _(T.NOT_MEASURED).format(criterion=r.shown_criterion())
+                st.markdown(f"{_mark(r.status)} {r.shown_text()}  \n:small[:gray[{why}]]")
                 continue
-            what = f"{r.measures[:1].upper()}{r.measures[1:]}" if r.measures else "Measured value"
-            st.markdown(f"{CLAIM_MARK[r.status]} {r.text}  \nMeasured now: {what} = **{r.value:.4g}**")
+            measures = r.shown_measures()
+            what = f"{measures[:1].upper()}{measures[1:]}" if measures else _(T.MEASURED_VALUE)
+            now = _(T.MEASURED_NOW).format(what=what, value=number(r.value, ".4g"))
+            st.markdown(f"{_mark(r.status)} {r.shown_text()}  \n{now}")
         if not shown:
             return
-        with st.expander("Details: claim ids, criteria and tolerances", icon=":material/query_stats:"):
+        with st.expander(_(T.DETAILS), icon=":material/query_stats:"):
             for r in shown:
-                st.markdown(f"`{r.id}` **{r.status}** {r.value:.6g} :small[:gray[({r.criterion})]]")
+                st.markdown(f"`{r.id}` **{_(T.STATUS[r.status])}** {number(r.value, '.6g')} "
+                            f":small[:gray[({r.shown_criterion()})]]")
             if note:
-                st.caption(note)
-        rows = [dict(claim=r.id, status=r.status, value=r.value, measures=r.measures, statement=r.text,
-                     criterion=r.criterion) for r in shown]
+                st.caption(_(note))
+        # one row per claim; headers and sentences in the page's language, id, status and value as the CLI has them
+        cols = {k: _(v) for k, v in T.COLUMNS.items()}
+        rows = [{cols["claim"]: r.id, cols["status"]: r.status, cols["value"]: r.value,
+                 cols["measures"]: r.shown_measures(), cols["statement"]: r.shown_text(),
+                 cols["criterion"]: r.shown_criterion()} for r in shown]
         _csv_button(rows, "claims", key="claims." + ".".join(r.id for r in shown))
 
 
@@ -132,17 +144,19 @@ def ask(q: questions.Question, r: claims.ClaimResult, params: dict) -> bool:
     """Predict, then reveal: before the guess, only the question (the claim, its value and the answer stay
     hidden); once the guess is committed, the verdict, how far off it was and, if wrong, the one-line reason.
     Returns whether the claim may now be shown."""
+    T = panel_text
     key = _guess_key(q, r)
-    st.markdown(f":material/quiz: **Predict:** {q.text(params)}")
+    st.markdown(":material/quiz: " + _(T.PREDICT).format(question=q.text(params)))
     if key not in st.session_state:
         with st.form(f"form{key}", border=False):
-            if q.is_choice:
-                guess = st.radio("Your guess", q.options, index=None, key=f"input{key}", horizontal=True)
+            if q.is_choice:  # the options stay English (what grading compares); the radio shows them translated
+                guess = st.radio(_(T.YOUR_GUESS), q.options, index=None, key=f"input{key}", horizontal=True,
+                                 format_func=q.shown_option)
             else:
-                guess = st.slider("Your guess", q.lo, q.hi, (q.lo + q.hi) / 2, q.step, key=f"input{key}")
-            if st.form_submit_button("Lock in my guess, then reveal", icon=":material/lock:"):
+                guess = st.slider(_(T.YOUR_GUESS), q.lo, q.hi, (q.lo + q.hi) / 2, q.step, key=f"input{key}")
+            if st.form_submit_button(_(T.LOCK_IN), icon=":material/lock:"):
                 if guess is None:
-                    st.warning("Pick an answer first.")
+                    st.warning(_(T.PICK_FIRST))
                 else:
                     st.session_state[key] = guess
                     st.rerun(scope="app")
@@ -151,17 +165,19 @@ def ask(q: questions.Question, r: claims.ClaimResult, params: dict) -> bool:
     right, off = q.grade(guess, r)
     answer = q.answer(r)
     if off is None:
-        verdict = (f":green[**Right:** {answer}.]" if right else f":red[**Not quite:** you said {guess}; the "
-                   f"measurement says **{answer}**.]")
+        verdict = (":green[{}]".format(_(T.RIGHT).format(answer=q.shown_option(answer))) if right else
+                   ":red[{}]".format(_(T.NOT_QUITE).format(guess=q.shown_option(guess),
+                                                           answer=q.shown_option(answer))))
     else:
-        verdict = (f"{':green[**Close enough:**]' if right else ':red[**Off:**]'} you guessed {guess:.4g}, "
-                   f"measured {r.value:.4g}: off by {off:.3g} (within {q.tolerance:g} counts).")
-    st.markdown(verdict + ("" if right else f"  \n:material/lightbulb: {q.reason}"))
+        verdict = _(T.CLOSE_ENOUGH if right else T.OFF).format(
+            guess=number(guess, ".4g"), value=number(r.value, ".4g"), off=number(off, ".3g"),
+            tolerance=number(q.tolerance, "g"))
+    st.markdown(verdict + ("" if right else f"  \n:material/lightbulb: {q.shown_reason()}"))
 
     def again() -> None:
         st.session_state.pop(key, None)
 
-    st.button("Ask again", key=f"again{key}", on_click=again, type="tertiary", icon=":material/replay:")
+    st.button(_(T.ASK_AGAIN), key=f"again{key}", on_click=again, type="tertiary", icon=":material/replay:")
     return True
 
 
