@@ -23,6 +23,7 @@ from dropviz.ui.widgets import seen_controls
 
 def method_header(method: Method, intro: str | None = None) -> None:
     """Title, one-line summary, the paper, and the facts a practitioner checks."""
+    method = method.translated()  # the registry's text in the reader's language
     st.title(method.name)
     st.markdown(f"**{method.summary}**")
     if intro and presenting():  # on a projector the explanation is the teacher's: folded away
@@ -42,11 +43,12 @@ def method_facts(method: Method, label: str = "Facts: what is masked, shared axe
 def methods_facts(methods: tuple[Method, ...], label: str) -> None:
     """Several registry records in one expander (a page that compares methods)."""
     with st.expander(label, expanded=False):
-        for m in methods:
+        for m in (x.translated() for x in methods):
             st.markdown(f"**{m.name}** — {m.summary}\n\n{_facts(m)}")
 
 
 def _facts(method: Method) -> str:
+    method = method.translated()
     return (
         f"- **Masks:** {method.masks}\n"
         f"- **Axes sharing one random draw:** {method.shared_axes}\n"
