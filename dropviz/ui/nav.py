@@ -12,8 +12,8 @@ import streamlit as st
 
 from dropviz.bench.load import BENCH_FLOOR_ENV
 from dropviz.bench.load import FLOOR as BENCH_FLOOR_URL
-from dropviz.i18n import N_, _
 from dropviz.device import available_devices, default_device, describe
+from dropviz.i18n import N_, _
 from dropviz.methods import FAMILY_TITLES
 from dropviz.ui.widgets import _control, _record, warn_bad_params
 
