@@ -18,6 +18,7 @@ import re
 from typing import Any, Hashable
 
 import pytest
+from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
 from dropviz import i18n, jobs, ui
@@ -98,7 +99,7 @@ def _proto_strings(msg, out: list[str]) -> None:
     for field, value in msg.ListFields():
         if field.name in _SKIP_FIELDS:
             continue
-        repeated = not isinstance(value, (str, bytes)) and not hasattr(value, "ListFields") and hasattr(value, "__len__")
+        repeated = hasattr(value, "__len__") and not isinstance(value, (str, bytes, Message))
         values = value if repeated else [value]
         for v in values:
             if isinstance(v, str):
@@ -138,14 +139,36 @@ def rendered_text(at: AppTest) -> list[str]:
     return [s for s in out if s and _WORD.search(s)]
 
 
+# English that no catalog knows (a string nobody marked): a run of Latin-script words with at least two of these
+# function words, none of which is a Spanish or Romanian word. Links (paper titles stay as published), code spans
+# and $math$ are left out first.
+_ENGLISH = frozenset("the of and with each every this that from which when is its into than".split())
+_NOT_PROSE = re.compile(r"\[[^\]]*\]\([^)]*\)|`[^`]*`|\$[^$]*\$|https?://\S+")
+_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,;:()*/—–-]+[A-Za-z][A-Za-z'’-]*)+")
+
+
+def unmarked_english(text: str) -> str | None:
+    """The first run of words in ``text`` that reads as an English sentence (see ``_ENGLISH``), or None."""
+    for run in _RUN.findall(_NOT_PROSE.sub(" ", text)):
+        words = [w.lower() for w in _WORD.findall(run)]
+        if len(words) >= 5 and len({w for w in words if w in _ENGLISH}) >= 2:
+            return run
+    return None
+
+
 def english_left(texts: list[str], lang: str) -> list[str]:
-    """The English messages and prose sentences found verbatim in ``texts``, each with where it was found."""
+    """The English messages and prose sentences found verbatim in ``texts``, and English sentences no catalog
+    knows, each with where it was found."""
     found = []
     for needle in english_messages(lang) + english_prose(lang):
         for text in texts:
             if needle in text:
                 found.append(f"{needle!r} in {text[:120]!r}")
                 break
+    for text in texts:
+        run = unmarked_english(text)
+        if run is not None and not any(repr(text[:120]) in f for f in found):
+            found.append(f"unmarked English {run[:80]!r} in {text[:120]!r}")
     return found
 
 
@@ -206,6 +229,11 @@ def test_the_check_sees_english_in_a_page_and_in_a_figure():
     assert any("examples × units" in f or "positive 8" in f for f in left), left
     assert any("'Drop probability p'" in f for f in left), left
     assert not english_left(["Se ignoró `p=2` del enlace: `p` debe ser un número de 0 a 1."], "es")
+    assert unmarked_english("Zero each activation independently, then rescale the survivors.")
+    assert not unmarked_english("Pon a cero cada activación con probabilidad p y reescala las que quedan.")
+    assert not unmarked_english("Fiecare activare este pusă la zero cu probabilitatea p, apoi se rescalează.")
+    assert not unmarked_english("每个激活以概率 p 置零 (DropConnect and DropBlock)。")
+    assert not unmarked_english("[Srivastava et al. (2014): Dropout: A Simple Way to Prevent Overfitting](https://x)")
 
 
 @pytest.mark.parametrize("lang", LANGS)

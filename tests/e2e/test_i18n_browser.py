@@ -72,3 +72,17 @@ def test_page_in_chinese_has_a_chinese_title_drawn_with_real_glyphs(server, page
     assert "中文" in selector.inner_text()
     assert "lang=zh" in page.url, "the address names the language"
     assert os.path.getsize(screenshot(page, f"zh-{spec.url_path}")) > 10_000
+
+
+def test_the_glyph_check_sees_tofu(browser):  # noqa: F811
+    """The check above can fail: characters no font has (private use area) come out as missing-glyph boxes."""
+    ctx = browser.new_context()
+    try:
+        pg = ctx.new_page()
+        pg.set_content("<p>x</p>")
+        seen = glyphs_are_real(pg, "\ue000\ue001\ue002", "48px sans-serif")
+        assert seen["tofu"] == 3 or seen["blank"] == 3 or seen["distinct"] == 1, seen
+        latin = glyphs_are_real(pg, "abc", "48px sans-serif")
+        assert latin["tofu"] == 0 and latin["distinct"] == 3, latin
+    finally:
+        ctx.close()
