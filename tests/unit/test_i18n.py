@@ -201,3 +201,38 @@ def test_domain_of_covers_every_page_and_source_file():
     assert "dropviz/figures/dense.py" in srcs["dense"] and "dropviz/train/lab.py" in srcs["training"]
     assert not any(f.startswith(("dropviz/bench/", "dropviz/i18n/")) for f in every)
     assert sum(len(v) for v in srcs.values()) == len(every), "a file in two domains"
+
+
+def test_upload_errors_and_notes_are_english_in_code_and_translated_where_shown():
+    """``str(error)`` stays English (a library user's exception); the page shows ``error.shown()`` in its language,
+    worked out when shown (a user may switch language after the upload)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from dropviz.data.images import ImageLoadError, load_upload
+
+    with pytest.raises(ImageLoadError) as empty:
+        load_upload(b"", "x.png")
+    assert str(empty.value) == "“x.png” is empty (0 bytes). Showing the cat instead."
+    with pytest.raises(ImageLoadError) as garbage:
+        load_upload(b"not an image at all", "y.png")
+    with i18n.using("es"):
+        assert empty.value.shown() == "«x.png» está vacía (0 bytes). Se muestra el gato en su lugar."
+    with i18n.using("zh"):
+        assert "“y.png”" in garbage.value.shown() and "改为显示猫" in garbage.value.shown()
+    buf = io.BytesIO()
+    Image.fromarray(np.full((40, 60, 4), 128, np.uint8), "RGBA").save(buf, format="PNG")
+    img = load_upload(buf.getvalue(), "clear.png")
+    assert img.note == "PNG; transparency composited on white"
+    with i18n.using("ro"):
+        assert img.note_shown() == "PNG; transparența compusă pe alb"
+
+
+def test_number_words_in_english_digits_elsewhere():
+    from dropviz.ui.render import number_word
+
+    assert number_word(4) == "four" and number_word(4, capital=True) == "Four" and number_word(13) == "13"
+    with i18n.using("ro"):
+        assert number_word(4) == "4"
