@@ -88,3 +88,21 @@ def test_the_glyph_check_sees_tofu(browser):  # noqa: F811
         assert latin["tofu"] == 0 and latin["distinct"] == 3, latin
     finally:
         ctx.close()
+
+
+def test_switching_language_in_the_browser_rewrites_the_page_and_the_address(server, page):  # noqa: F811
+    page.goto(f"{server}/standard?lang=zh&p=0.3")
+    settle(page)
+    assert CJK.search(page.locator('[data-testid="stMain"] h1').first.inner_text())
+    selector = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Language")
+    combo = selector.locator("input").first  # a combobox: opened from the keyboard
+    combo.click()
+    combo.press("ArrowDown")
+    page.get_by_role("option", name="Español").click()
+    page.wait_for_url(re.compile(r"lang=es"), timeout=30_000)
+    settle(page)
+    assert not CJK.search(page.locator('[data-testid="stMain"] h1').first.inner_text())
+    assert "p=0.3" in page.url, "the view's other parameters stay in the address"
+    page.reload()
+    settle(page)
+    assert "Compartir esta vista" in page.locator('[data-testid="stMain"]').inner_text(), "a reload keeps Spanish"
