@@ -3,14 +3,15 @@
 import streamlit as st
 
 from dropviz import ui
+from dropviz.i18n import _
 
 ui.choose_language()  # ?lang=, else the browser's language: before any text is drawn
 st.set_page_config(
-    page_title="DropViz: dropout, shown and proven",
+    page_title=_("DropViz: dropout, shown and proven"),
     page_icon=":material/grain:",
     layout="wide",
     initial_sidebar_state="expanded",
-    menu_items={"About": "DropViz shows how dropout and its variants work, and proves each claim live."},
+    menu_items={"About": _("DropViz shows how dropout and its variants work, and proves each claim live.")},
 )
 page = ui.navigation()
 ui.print_styles()

@@ -35,4 +35,7 @@ def describe(device: str) -> str:
         return f"CUDA ({torch.cuda.get_device_name(0)})"
     if device == "mps":
         return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    from dropviz.i18n import ngettext  # the sidebar shows it in the page's language (the CLIs run in English)
+
+    n = torch.get_num_threads()
+    return ngettext("CPU ({n} thread)", "CPU ({n} threads)", n).format(n=n)

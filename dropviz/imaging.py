@@ -11,14 +11,25 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from dropviz.i18n import N_
+
 # --------------------------------------------------------------------------------------------------
 # A small, fixed, explainable conv layer
 
 
 @dataclass(frozen=True)
 class Filter:
-    name: str  # short label under a feature map
-    detects: str  # what a bright pixel in the map means
+    name: str  # short label under a feature map (English, marked with N_: a page shows ``_(f.name)``; it may be an id)
+    detects: str  # what a bright pixel in the map means (English, marked with N_: shown as ``_(f.detects)``)
+
+
+# The edge filters' texts, one whole message per angle (a message is never assembled from fragments).
+_EDGES = {
+    0: (N_("edge 0°"), N_("brightness rising towards 0°")),
+    45: (N_("edge 45°"), N_("brightness rising towards 45°")),
+    90: (N_("edge 90°"), N_("brightness rising towards 90°")),
+    135: (N_("edge 135°"), N_("brightness rising towards 135°")),
+}
 
 
 def _gauss(sigma: float, size: int = 5) -> torch.Tensor:
@@ -40,16 +51,16 @@ def _filter_bank() -> tuple[tuple[Filter, ...], torch.Tensor]:
         t = math.radians(deg)
         d = (xx * math.cos(t) - yy * math.sin(t)) * g  # rows grow downwards, so 'up' is −y
         d = d / d.clamp_min(0).sum()
-        filters.append(Filter(f"edge {deg}°", f"brightness rising towards {deg}°"))
+        filters.append(Filter(*_EDGES[deg]))
         kernels.append(lum[:, None, None] * d)
-    filters.append(Filter("blur", "local brightness (Gaussian σ = 1)"))
+    filters.append(Filter(N_("blur"), N_("local brightness (Gaussian σ = 1)")))
     kernels.append(lum[:, None, None] * g)
-    filters.append(Filter("red − green", "reddish regions (colour opponent)"))
+    filters.append(Filter(N_("red − green"), N_("reddish regions (colour opponent)")))
     kernels.append(torch.tensor([1.0, -1.0, 0.0], dtype=torch.float64)[:, None, None] * g)
-    filters.append(Filter("yellow − blue", "yellow / orange regions (colour opponent)"))
+    filters.append(Filter(N_("yellow − blue"), N_("yellow / orange regions (colour opponent)")))
     kernels.append(torch.tensor([0.5, 0.5, -1.0], dtype=torch.float64)[:, None, None] * g)
     dog = _gauss(0.8) - _gauss(1.6)
-    filters.append(Filter("centre − surround", "small bright spots and thin light lines"))
+    filters.append(Filter(N_("centre − surround"), N_("small bright spots and thin light lines")))
     kernels.append(lum[:, None, None] * (dog / dog.clamp_min(0).sum()))
     return tuple(filters), torch.stack(kernels).to(torch.float32)  # (8, 3, 5, 5)
 

@@ -11,8 +11,10 @@ ticks are left out. :func:`animation_gif` bounds the frame count (:data:`MAX_FRA
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -78,7 +80,25 @@ def _rgba(colour, default=(68, 68, 68, 255)) -> tuple[int, int, int, int]:
     return (*rgb[:3], 255) if len(rgb) == 3 else tuple(rgb)  # type: ignore[return-value]
 
 
+# Fonts that draw every language DropViz speaks (titles and captions in Chinese, ș ț in Romanian): Noto Sans CJK
+# (Debian/Ubuntu fonts-noto-cjk, which .ci/run installs) covers Latin and CJK; DejaVu Sans at least Latin with
+# diacritics; Pillow's own font only Latin (Chinese would be drawn as empty boxes).
+FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+)
+
+
+@functools.lru_cache(maxsize=8)
 def _font(size: int):
+    for path in FONT_FILES:
+        if os.path.exists(path):
+            try:
+                return ImageFont.truetype(path, size)
+            except OSError:  # unreadable, or a Pillow without FreeType
+                continue
     try:
         return ImageFont.load_default(size=size)
     except (TypeError, OSError):  # a Pillow without FreeType: the fixed bitmap font

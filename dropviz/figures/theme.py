@@ -17,6 +17,7 @@ from plotly.colors import sample_colorscale
 from dropviz import methods
 from dropviz.figures import palette as c
 from dropviz.figures.palette import BLUE, GREY, INK, LIGHT  # noqa: F401  (theme defaults below)
+from dropviz.i18n import N_, _
 
 KEPT, DROPPED = BLUE, GREY
 MASK_SCALE = "Viridis"  # sequential: masked values; 0 (dropped) is the darkest colour
@@ -45,6 +46,9 @@ def style(
     return fig
 
 
+HOVER = N_("row %{y}, col %{x}: %{z:.3f}<extra></extra>")
+
+
 def heatmap(
     z: np.ndarray,
     *,
@@ -53,9 +57,12 @@ def heatmap(
     colorscale: str = MASK_SCALE,
     colorbar_title: str | None = None,
     showscale: bool = True,
-    hover: str = "row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+    hover: str | None = None,
 ) -> go.Heatmap:
-    """A heatmap trace with rows top-to-bottom (row 0 at the top), as matrices are read."""
+    """A heatmap trace with rows top-to-bottom (row 0 at the top), as matrices are read. ``hover``: plotly's
+    hovertemplate (default: row, column and value, in the current language)."""
+    if hover is None:
+        hover = _(HOVER)
     return go.Heatmap(
         z=np.asarray(z, dtype=np.float32),
         zmin=zmin,
@@ -137,16 +144,19 @@ def data_uri(rgb: np.ndarray, fmt: str = "PNG") -> str:
     return f"data:image/{fmt.lower()};base64,{base64.b64encode(buf.getvalue()).decode()}"
 
 
+ITERATION = N_("iteration ")  # the frame slider's default prefix ("iteration 3")
 LOOPS = 30  # how many times ⟳ Loop plays the animation before it stops (❚❚ Pause stops it sooner)
 
 
 def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, redraw: bool = False,
-                      prefix: str = "iteration ", y: float = -0.1, first_label: int = 1) -> go.Figure:
+                      prefix: str = ITERATION, y: float = -0.1, first_label: int = 1) -> go.Figure:
     """▶ Play / ❚❚ Pause / ½× (slow) / 3× (fast) / ⟳ Loop buttons and a slider (click a step: one frame) for a
     figure whose frames are named "0", "1", …; the slider's
     labels count from ``first_label`` (1 for iterations, 0 for time steps). ``redraw=True`` is needed when
     frames carry heatmaps or images (plotly.js drops them from a frame drawn without a full redraw) or their
-    own title (without a redraw the screen keeps the first frame's title)."""
+    own title (without a redraw the screen keeps the first frame's title). The buttons and ``prefix`` are
+    shown translated (the figure is built per language)."""
+    prefix = _(prefix)
     play = dict(frame=dict(duration=frame_ms, redraw=redraw), fromcurrent=True, transition=dict(duration=0))
     fast = dict(play, frame=dict(duration=max(frame_ms // 3, 50), redraw=redraw))
     slow = dict(play, frame=dict(duration=frame_ms * 2, redraw=redraw))
@@ -163,12 +173,12 @@ def add_play_controls(fig: go.Figure, n_frames: int, *, frame_ms: int = 900, red
                 yanchor="top",
                 pad=dict(t=6, r=6),
                 buttons=[
-                    dict(label="▶ Play", method="animate", args=[None, play]),
-                    dict(label="❚❚ Pause", method="animate",
+                    dict(label=_("▶ Play"), method="animate", args=[None, play]),
+                    dict(label=_("❚❚ Pause"), method="animate",
                          args=[[None], dict(frame=dict(duration=0, redraw=redraw), mode="immediate")]),
                     dict(label="½×", method="animate", args=[None, slow]),
                     dict(label="3×", method="animate", args=[None, fast]),
-                    dict(label="⟳ Loop", method="animate", args=[names * LOOPS, looped]),
+                    dict(label=_("⟳ Loop"), method="animate", args=[names * LOOPS, looped]),
                 ],
             )
         ],
@@ -222,7 +232,7 @@ def show_frame(fig: go.Figure, k: int) -> go.Figure:
 
 def label(method_id: str) -> str:
     """A method's short label from the registry ("none": the no-dropout baseline)."""
-    return "no dropout" if method_id == "none" else methods.get(method_id).label
+    return _("no dropout") if method_id == "none" else _(methods.get(method_id).label)
 
 
 def colour(method_id: str) -> str:

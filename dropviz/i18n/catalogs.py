@@ -114,6 +114,11 @@ def mo_bytes(lang: str, domain: str) -> bytes:
     return buf.getvalue()
 
 
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
 def compile_all(domains: tuple[str, ...] = DOMAINS) -> None:
     for domain in domains:
         for lang in LANGUAGES:
@@ -155,6 +160,6 @@ def problems() -> list[str]:
                     out.append(f"{lang}/{domain}: placeholders, Markdown or math differ in {ids[0]!r}")
             mo = po_path(lang, domain)[:-3] + ".mo"
             if os.path.exists(po_path(lang, domain)):
-                if not os.path.exists(mo) or open(mo, "rb").read() != mo_bytes(lang, domain):
+                if not os.path.exists(mo) or _read_bytes(mo) != mo_bytes(lang, domain):
                     out.append(f"{lang}/{domain}: {os.path.relpath(mo, ROOT)} is stale: python -m dropviz.i18n compile")
     return out

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from dropviz.i18n import _
 from dropviz.ui.widgets import HIDE, _bad_link, hidden_keys, seen_controls
 
 PRESENT = "present"
@@ -92,25 +93,30 @@ def after_page(slot, url_path: str) -> None:
     controls = seen_controls()
     with slot:
         known = tuple(controls)
-        _bad_link(HIDE, f"a comma-separated list of this page's controls ({', '.join(known) or 'none'}); the "
-                  "others are ignored.", lambda raw: bool(raw) and all(n.strip() in known for n in raw.split(",")))
-        _bad_link(PRESENT, "true or false.", lambda v: v.lower() in ("true", "false"))
-        with st.container(key="dvshare"), st.expander("Share this view · lesson link · presenter mode",
+        _bad_link(HIDE, (_("`{key}` must be a comma-separated list of this page's controls ({controls}); the others "
+                           "are ignored.").format(key=HIDE, controls=", ".join(known)) if known else
+                         _("`{key}` must name this page's controls, and this page has none; it is ignored.").format(
+                             key=HIDE)),
+                  lambda raw: bool(raw) and all(n.strip() in known for n in raw.split(",")))
+        _bad_link(PRESENT, _("`{key}` must be true or false.").format(key=PRESENT),
+                  lambda v: v.lower() in ("true", "false"))
+        with st.container(key="dvshare"), st.expander(_("Share this view · lesson link · presenter mode"),
                                                         icon=":material/share:"):
-            st.toggle("Presenter mode: large type, no sidebar, no chart toolbar", key=PRESENT, bind="query-params",
-                      help="Readable on a projector at 1280×720; the same as opening the link with ?present=true.")
+            st.toggle(_("Presenter mode: large type, no sidebar, no chart toolbar"), key=PRESENT, bind="query-params",
+                      help=_("Readable on a projector at 1280×720; the same as opening the link with "
+                             "?present=true."))
             if not known:
-                st.caption("This page has no controls to fix: its link is its address.")
+                st.caption(_("This page has no controls to fix: its link is its address."))
                 return
             labels = {k: label for k, (label, _) in controls.items()}
             hidden = hidden_keys()
             visible = st.multiselect(
-                "Controls the students see (the others are hidden and fixed at their current value)", known,
+                _("Controls the students see (the others are hidden and fixed at their current value)"), known,
                 default=[k for k in known if k not in hidden], format_func=lambda k: f"{labels[k]} ({k})",
                 key=f"_share.visible.{url_path}")
-            present = st.checkbox("The link opens in presenter mode", value=True, key=f"_share.present.{url_path}")
+            present = st.checkbox(_("The link opens in presenter mode"), value=True, key=f"_share.present.{url_path}")
             link = lesson_link(url_path, {k: v for k, (_, v) in controls.items()}, visible=tuple(visible),
                                present=present, base=_base())
-            st.caption("Lesson link (copy it with the button at its right):")
+            st.caption(_("Lesson link (copy it with the button at its right):"))
             st.code(link, language=None, wrap_lines=True)
-            st.link_button("Open the lesson link", link, icon=":material/open_in_new:")
+            st.link_button(_("Open the lesson link"), link, icon=":material/open_in_new:")

@@ -13,6 +13,7 @@ import streamlit as st
 from dropviz.bench.load import BENCH_FLOOR_ENV
 from dropviz.bench.load import FLOOR as BENCH_FLOOR_URL
 from dropviz.device import available_devices, default_device, describe
+from dropviz.i18n import N_, _
 from dropviz.methods import FAMILY_TITLES
 from dropviz.ui.widgets import _control, _record, warn_bad_params
 
@@ -25,7 +26,7 @@ SEED_MAX = 2**31 - 1
 @dataclass(frozen=True)
 class PageSpec:
     path: str  # relative to the repository root (where app.py lives)
-    title: str
+    title: str  # in English, marked with N_ (shown translated: ``_(spec.title)``)
     icon: str
     url_path: str
     family: str | None = None  # the sidebar section: a family of dropviz.methods (None: top level)
@@ -33,43 +34,43 @@ class PageSpec:
     trains: bool = False  # its default experiment trains on the first visit (the prewarm leaves it alone)
 
 
-HOME = PageSpec("pages/00_home.py", "Home", ":material/home:", "home")
+HOME = PageSpec("pages/00_home.py", N_("Home"), ":material/home:", "home")
 PAGES: tuple[PageSpec, ...] = (
     HOME,
-    PageSpec("pages/10_standard.py", "Standard dropout", ":material/scatter_plot:", "standard", "dense",
+    PageSpec("pages/10_standard.py", N_("Standard dropout"), ":material/scatter_plot:", "standard", "dense",
              ("standard.keep_rate", "standard.expectation_preserved", "standard.classic_matches_inverted")),
-    PageSpec("pages/11_gaussian.py", "Bernoulli vs Gaussian", ":material/bar_chart:", "gaussian", "dense",
+    PageSpec("pages/11_gaussian.py", N_("Bernoulli vs Gaussian"), ":material/bar_chart:", "gaussian", "dense",
              ("gaussian.mean_one", "gaussian.std_matches", "gaussian.matches_bernoulli_variance")),
-    PageSpec("pages/12_dropconnect.py", "DropConnect", ":material/grid_on:", "dropconnect", "dense",
+    PageSpec("pages/12_dropconnect.py", N_("DropConnect"), ":material/grid_on:", "dropconnect", "dense",
              ("dropconnect.gaussian_inference_beats_weight_scaling",)),
-    PageSpec("pages/13_standout.py", "Standout", ":material/tune:", "standout", "dense",
+    PageSpec("pages/13_standout.py", N_("Standout"), ":material/tune:", "standout", "dense",
              ("standout.keep_prob_increases_with_drive", "standout.test_time_is_expectation")),
-    PageSpec("pages/20_images.py", "Dropout on images", ":material/image:", "images", "conv",
+    PageSpec("pages/20_images.py", N_("Dropout on images"), ":material/image:", "images", "conv",
              ("pixel.independent_drops", "pixel.less_information_removed_than_blocks", "spatial.whole_channels",
               "cutout.region_geometry")),
-    PageSpec("pages/21_maxpool.py", "Max-pooling dropout", ":material/grid_view:", "maxpool", "conv",
+    PageSpec("pages/21_maxpool.py", N_("Max-pooling dropout"), ":material/grid_view:", "maxpool", "conv",
              ("maxpool.pwp_matches_training_expectation",)),
-    PageSpec("pages/22_dropblock.py", "DropBlock and Max-Drop", ":material/select_all:", "dropblock", "conv",
+    PageSpec("pages/22_dropblock.py", N_("DropBlock and Max-Drop"), ":material/select_all:", "dropblock", "conv",
              ("dropblock.actual_rate_below_nominal", "maxdrop.drops_maxima")),
-    PageSpec("pages/30_rnn-masks.py", "Masks through time", ":material/animation:", "rnn-masks", "recurrent",
+    PageSpec("pages/30_rnn-masks.py", N_("Masks through time"), ":material/animation:", "rnn-masks", "recurrent",
              ("rnn.per_sequence_masks_constant", "rnn.no_dropout_matches_nn_lstm")),
-    PageSpec("pages/31_rnn-memory.py", "Does it remember?", ":material/memory:", "rnn-memory", "recurrent",
+    PageSpec("pages/31_rnn-memory.py", N_("Does it remember?"), ":material/memory:", "rnn-memory", "recurrent",
              ("rnn.naive_dropout_forgets",), trains=True),
-    PageSpec("pages/40_lab.py", "Training lab", ":material/model_training:", "lab", "training",
+    PageSpec("pages/40_lab.py", N_("Training lab"), ":material/model_training:", "lab", "training",
              ("training.dropout_reduces_overfitting",), trains=True),
-    PageSpec("pages/41_backprop.py", "The mask in backprop", ":material/undo:", "backprop", "training",
+    PageSpec("pages/41_backprop.py", N_("The mask in backprop"), ":material/undo:", "backprop", "training",
              ("backprop.same_mask_forward_backward", "backprop.minibatch_update_nonzero")),
-    PageSpec("pages/42_per-sample.py", "One mask per sample or per batch", ":material/view_week:", "per-sample",
+    PageSpec("pages/42_per-sample.py", N_("One mask per sample or per batch"), ":material/view_week:", "per-sample",
              "training", ("minibatch.shared_mask_higher_grad_variance",), trains=True),
-    PageSpec("pages/43_placement.py", "Where to put dropout", ":material/place_item:", "placement", "training",
+    PageSpec("pages/43_placement.py", N_("Where to put dropout"), ":material/place_item:", "placement", "training",
              ("placement.bn_variance_shift",), trains=True),
-    PageSpec("pages/44_frameworks.py", "What your framework's dropout does", ":material/code:", "frameworks",
+    PageSpec("pages/44_frameworks.py", N_("What your framework's dropout does"), ":material/code:", "frameworks",
              "training", ("frameworks.torch_lstm_dropout_not_variational",)),
-    PageSpec("pages/50_mc-dropout.py", "Monte Carlo dropout", ":material/blur_on:", "mc-dropout", "bayesian",
+    PageSpec("pages/50_mc-dropout.py", N_("Monte Carlo dropout"), ":material/blur_on:", "mc-dropout", "bayesian",
              ("mc.uncertainty_higher_off_data", "mc.ood_entropy_higher", "mc.better_calibrated"), trains=True),
-    PageSpec("pages/51_sparse-vd.py", "Compression by variational dropout", ":material/compress:", "sparse-vd",
+    PageSpec("pages/51_sparse-vd.py", N_("Compression by variational dropout"), ":material/compress:", "sparse-vd",
              "bayesian", ("sparsevd.prunes_most_weights", "sparsevd.kl_approximation"), trains=True),
-    PageSpec("pages/52_weight-norm.py", "Weight normalization", ":material/straighten:", "weight-norm", "bayesian",
+    PageSpec("pages/52_weight-norm.py", N_("Weight normalization"), ":material/straighten:", "weight-norm", "bayesian",
              ("weightnorm.grad_v_orthogonal", "weightnorm.matches_torch_parametrization",
               "weightnorm.faster_convergence"), trains=True),
 )
@@ -80,7 +81,8 @@ def all_pages() -> list[PageSpec]:
 
 
 def sections() -> dict[str, tuple[PageSpec, ...]]:
-    """The sidebar sections, titled by family (:data:`dropviz.methods.FAMILY_TITLES`), in family order."""
+    """The sidebar sections, titled by family (:data:`dropviz.methods.FAMILY_TITLES`, in English: shown with
+    ``_(section)``), in family order."""
     return {FAMILY_TITLES[f]: tuple(p for p in PAGES if p.family == f) for f in FAMILY_TITLES
             if any(p.family == f for p in PAGES)}
 
@@ -121,11 +123,11 @@ def app_shell() -> None:
 def navigation():
     """``st.navigation`` over every page, grouped in sidebar sections."""
     def page(spec: PageSpec, default: bool = False):
-        return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=default)
+        return st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path, default=default)
 
     nav: dict[str, list] = {"": [page(HOME, default=True)]}
     for section, specs in sections().items():
-        nav[section] = [page(s) for s in specs]
+        nav[_(section)] = [page(s) for s in specs]
     if os.environ.get(BENCH_FLOOR_ENV) == "1":  # only on a server the load benchmark starts
         nav["Benchmark"] = [st.Page(bench_floor, title="Benchmark floor", icon=":material/speed:",
                                     url_path=BENCH_FLOOR_URL)]
@@ -157,19 +159,19 @@ def sidebar() -> None:
     """The global controls, rendered once by app.py on every page."""
     with st.sidebar:
         warn_bad_params({"seed": (int, 0, SEED_MAX)})
-        with _control("seed", "Seed") as hide:  # a lesson link may fix it (``?hide=seed``)
+        with _control("seed", _("Seed")) as hide:  # a lesson link may fix it (``?hide=seed``)
             value = st.number_input(
-                "Seed", min_value=0, max_value=SEED_MAX, value=0, step=1, key="seed", bind="query-params",
-                help="Every mask on every page is drawn from this seed: the same seed (on the same device) "
-                "shows the same masks, so a class can follow along.", disabled=hide,
+                _("Seed"), min_value=0, max_value=SEED_MAX, value=0, step=1, key="seed", bind="query-params",
+                help=_("Every mask on every page is drawn from this seed: the same seed (on the same device) "
+                       "shows the same masks, so a class can follow along."), disabled=hide,
             )
         _record("seed", int(value))
         devices = available_devices()
         st.selectbox(
-            "Device", devices, index=devices.index(default_device()), key="device",
-            help="Auto-detected: CUDA, then Apple MPS, then CPU. Masks are reproducible per device.",
+            _("Device"), devices, index=devices.index(default_device()), key="device",
+            help=_("Auto-detected: CUDA, then Apple MPS, then CPU. Masks are reproducible per device."),
         )
-        st.caption(f"Computing on **{describe(device())}**")
+        st.caption(_("Computing on **{device}**").format(device=describe(device())))
         from dropviz.ui.language import language_selector
 
         language_selector()
@@ -208,11 +210,11 @@ def page_not_found(page) -> bool:
     if asked is None or asked == page.url_path or (page.url_path == "" and asked == HOME.url_path):
         return False
     with st.container(border=True):
-        st.error(f"**Page not found:** DropViz has no page at `/{asked}`, so this is the home page. "
-                 "Every page is listed here and in the sidebar:", icon=":material/search_off:")
-        groups = {"Start": (HOME,), **sections()}
+        st.error(_("**Page not found:** DropViz has no page at `/{asked}`, so this is the home page. "
+                   "Every page is listed here and in the sidebar:").format(asked=asked), icon=":material/search_off:")
+        groups = {N_("Start"): (HOME,), **sections()}
         for col, (section, specs) in zip(st.columns(len(groups)), groups.items(), strict=True):
-            col.markdown(f"**{section}**")
+            col.markdown(f"**{_(section)}**")
             for spec in specs:
-                col.page_link(spec.path, label=spec.title, icon=spec.icon)
+                col.page_link(spec.path, label=_(spec.title), icon=spec.icon)
     return True

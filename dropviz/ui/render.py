@@ -11,7 +11,7 @@ import streamlit as st
 from dropviz import claims
 from dropviz.claims import panel_text, questions
 from dropviz.claims.core import number
-from dropviz.i18n import _
+from dropviz.i18n import N_, _, language
 from dropviz.methods import Method
 from dropviz.ui import cache
 from dropviz.ui.classroom import TITLE_PX, presenting
@@ -27,35 +27,41 @@ def method_header(method: Method, intro: str | None = None) -> None:
     st.title(method.name)
     st.markdown(f"**{method.summary}**")
     if intro and presenting():  # on a projector the explanation is the teacher's: folded away
-        with st.expander("About this page", icon=":material/notes:"):
+        with st.expander(_("About this page"), icon=":material/notes:"):
             st.markdown(intro)
     elif intro:
         st.markdown(intro)
     method_facts(method)
 
 
-def method_facts(method: Method, label: str = "Facts: what is masked, shared axes, test time, paper") -> None:
-    """The registry record of ``method`` in an expander."""
-    with st.expander(label, expanded=False):
+FACTS_LABEL = N_("Facts: what is masked, shared axes, test time, paper")
+
+
+def method_facts(method: Method, label: str = FACTS_LABEL) -> None:
+    """The registry record of ``method`` in an expander (``label`` shown translated)."""
+    with st.expander(_(label), expanded=False):
         st.markdown(_facts(method))
 
 
 def methods_facts(methods: tuple[Method, ...], label: str) -> None:
-    """Several registry records in one expander (a page that compares methods)."""
-    with st.expander(label, expanded=False):
+    """Several registry records in one expander (a page that compares methods; ``label`` shown translated)."""
+    with st.expander(_(label), expanded=False):
         for m in (x.translated() for x in methods):
             st.markdown(f"**{m.name}** — {m.summary}\n\n{_facts(m)}")
 
 
 def _facts(method: Method) -> str:
+    """The registry record as a Markdown list: the labels translated here, the registry's texts (marked with
+    ``N_`` in :mod:`dropviz.methods`) in the reader's language; the paper's citation stays as published."""
     method = method.translated()
-    return (
-        f"- **Masks:** {method.masks}\n"
-        f"- **Axes sharing one random draw:** {method.shared_axes}\n"
-        f"- **At test time:** {method.test_time}\n"
-        f"- **What the paper calls p:** {method.p_in_paper}\n"
-        f"- **Paper:** [{method.paper.cite()}]({method.paper.url})"
+    rows = (
+        (_("Masks"), method.masks),
+        (_("Axes sharing one random draw"), method.shared_axes),
+        (_("At test time"), method.test_time),
+        (_("What the paper calls p"), method.p_in_paper),
+        (_("Paper"), f"[{method.paper.cite()}]({method.paper.url})"),
     )
+    return "\n".join(_("- **{label}:** {value}").format(label=label, value=value) for label, value in rows)
 
 
 def page_claims(only: str | None = None) -> tuple[str, ...]:
@@ -254,7 +260,7 @@ def caption_of_view() -> str:
     spec = current_page()
     parts = [f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {', '.join(map(str, v))}"
              if isinstance(v, tuple) else f"{k} = {v}" for k, (_, v) in seen_controls().items() if k != "seed"]
-    return " · ".join(["DropViz", *([spec.title] if spec else []), *parts, f"seed = {seed()}"])
+    return " · ".join(["DropViz", *([_(spec.title)] if spec else []), *parts, f"seed = {seed()}"])
 
 
 def plot(fig, *, key: str | None = None, csv: str | None = None) -> None:
@@ -282,16 +288,16 @@ def plot(fig, *, key: str | None = None, csv: str | None = None) -> None:
             st.session_state[step_key] = min(max(st.session_state.get(step_key, 0) + by, 0), n - 1)
 
         back, fwd, gif_col = st.columns([1, 1, 2], vertical_alignment="center")
-        back.button("◀ One frame back", key=f"back.{step_key}", on_click=step, args=(-1,), type="tertiary",
-                    disabled=at == 0, help="Open the animation one frame earlier (▶ Play goes on from there).")
-        fwd.button("One frame on ▶", key=f"fwd.{step_key}", on_click=step, args=(1,), type="tertiary",
-                   disabled=at == n - 1, help="Open the animation one frame later.")
+        back.button(_("◀ One frame back"), key=f"back.{step_key}", on_click=step, args=(-1,), type="tertiary",
+                    disabled=at == 0, help=_("Open the animation one frame earlier (▶ Play goes on from there)."))
+        fwd.button(_("One frame on ▶"), key=f"fwd.{step_key}", on_click=step, args=(1,), type="tertiary",
+                   disabled=at == n - 1, help=_("Open the animation one frame later."))
         caption = caption_of_view()
-        gif_col.download_button("Animation as GIF", lambda: animation_gif(fig, caption), mime="image/gif",
+        gif_col.download_button(_("Animation as GIF"), lambda: animation_gif(fig, caption), mime="image/gif",
                            file_name=f"dropviz-{_page_name()}-{key or 'animation'}.gif", key=f"gif.{key}",
                            icon=":material/gif_box:", on_click="ignore", type="tertiary",
-                           help=f"The same frames as the chart, drawn with Pillow (at most 40, 960 px wide), "
-                           f"captioned: {caption}")
+                           help=_("The same frames as the chart, drawn with Pillow (at most 40, 960 px wide), "
+                                  "captioned: {caption}").format(caption=caption))
     if csv:
         _csv_button(chart_rows(fig), csv, key=f"chart.{key}")
 
@@ -300,7 +306,11 @@ _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", 
 
 
 def number_word(n: int, capital: bool = False) -> str:
-    """``4`` -> ``"four"`` (digits above twelve): prose that counts registry entries stays right when one is added."""
+    """``4`` -> ``"four"`` (digits above twelve): prose that counts registry entries stays right when one is added.
+    In the other languages the digits ("los 4 métodos", "4 个方法", "cele 4 metode"): a number word there agrees
+    with its noun (gender, Chinese measure words), which one word per number cannot do."""
+    if language() != "en":
+        return str(n)
     w = _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
     return w.capitalize() if capital else w
 

@@ -24,6 +24,7 @@ from typing import Any, Callable, Hashable
 import streamlit as st
 
 from dropviz import jobs
+from dropviz.i18n import _, fmt, ngettext
 
 MAX_TRAININGS = 1  # at once per server: 2 shared cores, and torch's CPU thread setting is process-wide
 MAX_QUEUED = 16  # jobs waiting, server-wide: beyond it a session is told to come back later
@@ -100,21 +101,25 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
         try:
             status = q.submit(config, jobs.Task(fn, config), owner=_owner())
         except jobs.QueueFull:
-            st.warning(f"The server's training queue is full ({MAX_QUEUED} waiting). Press the button again in a "
-                       "minute.", icon=":material/hourglass_disabled:")
+            st.warning(_("The server's training queue is full ({n} waiting). Press the button again in a minute.")
+                       .format(n=MAX_QUEUED), icon=":material/hourglass_disabled:")
             return None
     if status is None:
         return None
     if status.state is jobs.JobState.DONE:
         return status.result
     if status.state is jobs.JobState.FAILED:
-        st.error(f"The training failed: {status.error}", icon=":material/error:")
+        st.error(_("The training failed: {error}").format(error=status.error), icon=":material/error:")
         return None
-    if status.state is jobs.JobState.CANCELLED and status.error:  # the time budget
-        st.warning(f"The training was {status.error}.", icon=":material/timer_off:")
+    if status.state is jobs.JobState.CANCELLED and status.error:  # the time budget (status.error: in English)
+        budget = getattr(q, "budget_s", None)
+        st.warning(_("The training was stopped after its time budget of {budget} s on this server "
+                     "(DROPVIZ_TRAIN_BUDGET_S); try smaller settings.").format(budget=f"{budget:g}")
+                   if budget else _("The training was {error}.").format(error=status.error),
+                   icon=":material/timer_off:")
         return None
     if status.state is jobs.JobState.CANCELLED:
-        st.info("The training was stopped. Press the button to train again.", icon=":material/stop_circle:")
+        st.info(_("The training was stopped. Press the button to train again."), icon=":material/stop_circle:")
         return None
     _job_panel(config, what)
     return None
@@ -129,9 +134,12 @@ def capacity() -> str:
 def _capacity(q: jobs.JobQueue) -> str:
     workers = getattr(q, "workers", None)  # the Redis queue: its trainers are worker processes
     if workers is None:
-        return f"at most {MAX_TRAININGS} training at a time on this server"
+        return ngettext("at most {n} training at a time on this server",
+                        "at most {n} trainings at a time on this server", MAX_TRAININGS).format(n=MAX_TRAININGS)
     n = workers()
-    return f"{n} trainer{'s' * (n != 1)} shared by every server" if n else "no trainer is running right now"
+    if not n:
+        return _("no trainer is running right now")
+    return ngettext("{n} trainer shared by every server", "{n} trainers shared by every server", n).format(n=n)
 
 
 @st.fragment(run_every=POLL_S)
@@ -149,19 +157,26 @@ def _job_panel(config: Hashable, what: str) -> None:
 
 def _job_panel_body(q: jobs.JobQueue, config: Hashable, status: jobs.JobStatus, what: str) -> None:
     """The panel's contents: the queue place or the progress bar, then Stop (for an owner of the job)."""
+    what = _(what)  # a page passes it in English (N_) or translated
     if status.state is jobs.JobState.QUEUED:
         ahead = status.position - 1
-        st.info(f"Waiting for a free trainer: {'you are next' if ahead == 0 else f'{ahead} ahead of you'} "
-                f"(place {status.position} in the queue; {_capacity(q)}). Other pages stay usable.",
+        text = (_("Waiting for a free trainer: you are next (place {place} in the queue; {capacity}). Other pages "
+                  "stay usable.") if ahead == 0 else
+                ngettext("Waiting for a free trainer: {ahead} ahead of you (place {place} in the queue; {capacity}). "
+                         "Other pages stay usable.",
+                         "Waiting for a free trainer: {ahead} ahead of you (place {place} in the queue; {capacity}). "
+                         "Other pages stay usable.", ahead))
+        st.info(text.format(ahead=ahead, place=status.position, capacity=_capacity(q)),
                 icon=":material/hourglass_top:")
     else:
         pr = status.progress
         frac = pr.done / pr.total if pr.total else 0.0
-        st.progress(frac, text=f"{what}: {pr.text or 'starting'}, step {pr.done:,} of {pr.total:,}"
-                    if pr.total else f"{what}: starting…")
+        st.progress(frac, text=_("{what}: {progress}, step {done} of {total}").format(
+            what=what, progress=_(pr.text) if pr.text else _("starting"), done=fmt(pr.done, 0),
+            total=fmt(pr.total, 0)) if pr.total else _("{what}: starting…").format(what=what))
     if _owner() not in q.owners(config):
-        st.caption("Another session started this training; its result will be shown here too.")
-    elif st.button("Stop", icon=":material/stop:", key=f"stop-{hash(config)}",
-                   help="Ends the training within one step (if no other session is waiting for it too)."):
+        st.caption(_("Another session started this training; its result will be shown here too."))
+    elif st.button(_("Stop"), icon=":material/stop:", key=f"stop-{hash(config)}",
+                   help=_("Ends the training within one step (if no other session is waiting for it too).")):
         q.cancel(config, owner=_owner())
         st.rerun(scope="app")

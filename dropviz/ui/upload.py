@@ -6,11 +6,13 @@ import streamlit as st
 
 from dropviz.data import images
 from dropviz.data.images import WorkingImage
+from dropviz.i18n import _
 
 # -- the picture the convolutional pages work on ----------------------------------------------------
 
 _IMAGE = "dropviz_image"  # session_state: this session's uploaded WorkingImage (absent: the cat)
-_IMAGE_MSG = "dropviz_image_message"  # session_state: why the last upload was refused
+_IMAGE_MSG = "dropviz_image_message"  # session_state: why the last upload was refused (the ImageLoadError,
+# translated when shown: the user may switch language after the upload)
 
 
 def _load_from(widget_key: str) -> None:
@@ -24,7 +26,7 @@ def _load_from(widget_key: str) -> None:
         st.session_state[_IMAGE] = images.load_upload(f.getvalue(), f.name)
     except images.ImageLoadError as e:
         st.session_state.pop(_IMAGE, None)
-        st.session_state[_IMAGE_MSG] = str(e)
+        st.session_state[_IMAGE_MSG] = e
 
 
 def _back_to_cat() -> None:
@@ -37,30 +39,37 @@ def image_source() -> WorkingImage:
     (it replaces the cat on every conv page of this session only). A file that cannot be used gets a clear
     message and the page carries on with the cat."""
     current: WorkingImage | None = st.session_state.get(_IMAGE)
-    with st.expander("Your own image: upload a PNG, JPEG or WebP, or take a webcam photo", icon=":material/upload:",
+    with st.expander(_("Your own image: upload a PNG, JPEG or WebP, or take a webcam photo"), icon=":material/upload:",
                      expanded=current is not None or _IMAGE_MSG in st.session_state):
         st.file_uploader(
-            "Upload an image", type=["png", "jpg", "jpeg", "webp"], key="upload_image",
+            _("Upload an image"), type=["png", "jpg", "jpeg", "webp"], key="upload_image",
             on_change=_load_from, args=("upload_image",),
-            help=f"Up to {images.MAX_BYTES // 2**20} MB and {images.MAX_PIXELS // 10**6} megapixels; "
-            f"it is downscaled to {images.WORKING_SIZE} px on its longest side and stays in this session.",
+            help=_("Up to {mb} MB and {mp} megapixels; it is downscaled to {px} px on its longest side and stays in "
+                   "this session.").format(mb=images.MAX_BYTES // 2**20, mp=images.MAX_PIXELS // 10**6,
+                                           px=images.WORKING_SIZE),
         )
-        if st.toggle("Use the webcam", key="use_camera"):
-            st.camera_input("Take a photo", key="camera_image", on_change=_load_from, args=("camera_image",))
+        if st.toggle(_("Use the webcam"), key="use_camera"):
+            st.camera_input(_("Take a photo"), key="camera_image", on_change=_load_from, args=("camera_image",))
         if current is not None:
-            st.button("Back to the cat", on_click=_back_to_cat, icon=":material/pets:")
+            st.button(_("Back to the cat"), on_click=_back_to_cat, icon=":material/pets:")
     if _IMAGE_MSG in st.session_state:
-        st.warning(st.session_state[_IMAGE_MSG], icon=":material/broken_image:")
+        err = st.session_state[_IMAGE_MSG]
+        st.warning(err.shown() if isinstance(err, images.ImageLoadError) else str(err), icon=":material/broken_image:")
     if current is None:
-        st.caption(f"The picture: {images.CAT_CREDIT}, at {_size_text(images.cat())}.")
+        st.caption(_("The picture: {credit}, at {size}.").format(credit=_(images.CAT_CREDIT),
+                                                                  size=_size_text(images.cat())))
         return images.cat()
-    st.caption(f"The picture: **{current.name}** (yours, this session only), at {_size_text(current)}"
-               + (f"; {current.note}" if current.note else "") + ".")
+    if current.note_parts:
+        st.caption(_("The picture: **{name}** (yours, this session only), at {size}; {notes}.").format(
+            name=current.name, size=_size_text(current), notes=current.note_shown()))
+    else:
+        st.caption(_("The picture: **{name}** (yours, this session only), at {size}.").format(
+            name=current.name, size=_size_text(current)))
     return current
 
 
 def _size_text(image: WorkingImage) -> str:
     h, w = image.size
-    return f"{w} × {h} pixels"
+    return _("{w} × {h} pixels").format(w=w, h=h)
 
 

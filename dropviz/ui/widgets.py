@@ -15,6 +15,12 @@ from typing import Any, Callable, Iterator
 
 import streamlit as st
 
+from dropviz.i18n import N_, _, fmt
+
+# p_slider's default label and help, in English (translated where drawn)
+P_LABEL = N_("Drop probability p")
+P_HELP = N_("DropViz's p is always the DROP probability (PyTorch/Keras convention).")
+
 # -- URL parameters ---------------------------------------------------------------------------------
 
 
@@ -28,13 +34,20 @@ def _parse(raw: str, kind: type, lo: float, hi: float) -> Any:
 
 
 def _bad_link(key: str, requirement: str, ok: Callable[[str], bool]) -> bool:
-    """If the link gives ``key`` a value that ``ok`` rejects (or gives it twice), say so on the page."""
+    """If the link gives ``key`` a value that ``ok`` rejects (or gives it twice), say so on the page.
+    ``requirement``: the whole translated sentence saying what ``key`` must be (it names the key itself)."""
     values = st.query_params.get_all(key)
     if not values or (len(values) == 1 and ok(values[0])):
         return False
     shown = "&".join(f"{key}={v}" for v in values)[:80]
-    st.warning(f"Ignored the link's `{shown}`: `{key}` must be {requirement}", icon=":material/link_off:")
+    st.warning(_("Ignored the link's `{shown}`: {requirement}").format(shown=shown, requirement=requirement),
+               icon=":material/link_off:")
     return True
+
+
+def _one_of(key: str, options: tuple[str, ...]) -> str:
+    return _("`{key}` must be one of {options}. Showing the default instead.").format(
+        key=key, options=", ".join(options))
 
 
 def _parses(raw: str, kind: type, lo: float, hi: float) -> bool:
@@ -89,22 +102,29 @@ def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
     """Show a clear message for each URL parameter in ``spec`` (name -> (type, min, max)) that does not
     parse or is out of range; the bound widget then falls back to its default."""
     for name, (kind, lo, hi) in spec.items():
-        what = "a whole number" if kind is int else "a number"
-        _bad_link(name, f"{what} from {lo:,} to {hi:,}; the control below shows the value in use.",
+        digits = 0 if kind is int else 6
+        requirement = (_("`{key}` must be a whole number from {lo} to {hi}; the control below shows the value in "
+                         "use.") if kind is int else
+                       _("`{key}` must be a number from {lo} to {hi}; the control below shows the value in use."))
+        _bad_link(name, requirement.format(key=name, lo=fmt(lo, digits), hi=fmt(hi, digits)),
                   lambda raw, kind=kind, lo=lo, hi=hi: _parses(raw, kind, lo, hi))
 
 
 def p_slider(
-    label: str = "Drop probability p",
+    label: str | None = None,
     *,
     key: str = "p",
     default: float = 0.5,
     lo: float = 0.0,
     hi: float = 1.0,
     step: float = 0.05,
-    help: str | None = "DropViz's p is always the DROP probability (PyTorch/Keras convention).",
+    help: str | None = P_HELP,
 ) -> float:
-    """A probability slider bound to the URL (``?p=0.3``)."""
+    """A probability slider bound to the URL (``?p=0.3``); ``label`` and ``help`` are shown translated (a page
+    passes them in English marked with ``N_``, or already translated), the defaults are :data:`P_LABEL` and
+    :data:`P_HELP`."""
+    label = _(label or P_LABEL)
+    help = _(help) if help else help
     warn_bad_params({key: (float, lo, hi)})
     with _control(key, label) as hide:
         value = float(st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help,
@@ -116,7 +136,8 @@ def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str
                  horizontal: bool = True) -> str:
     """A choice that defines the view, bound to the URL under ``key`` (``?shape=circle``). An unknown value
     in the link is reported and replaced by the default."""
-    _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__)
+    label, help = _(label), (_(help) if help else help)
+    _bad_link(key, _one_of(key, options), options.__contains__)
     with _control(key, label) as hide:
         value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
                          horizontal=horizontal, disabled=hide)
@@ -125,6 +146,7 @@ def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str
 
 def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | None = None):
     """Any numeric slider that defines the view, bound to the URL under ``key``."""
+    label, help = _(label), (_(help) if help else help)
     warn_bad_params({key: (type(default), lo, hi)})
     with _control(key, label) as hide:
         value = st.slider(label, lo, hi, default, step, key=key, bind="query-params", help=help, disabled=hide)
@@ -137,10 +159,11 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
     link gets a clear message and the default. The options are their own labels (Streamlit writes a bound
     widget's *label* into the URL, so ids make the shareable links). ``aliases`` maps old values still found in
     shared links to today's (``?method=recurrent`` -> ``semeniuta``)."""
+    label, help = _(label), (_(help) if help else help)
     old = st.query_params.get(key)
     if aliases and old in aliases and aliases[old] in options:
         st.query_params[key] = aliases[old]
-    if _bad_link(key, f"one of {', '.join(options)}. Showing the default instead.", options.__contains__):
+    if _bad_link(key, _one_of(key, options), options.__contains__):
         del st.query_params[key]
     with _control(key, label) as hide:
         picked = st.segmented_control(label, options, default=default, required=True, key=key,
@@ -153,25 +176,29 @@ def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, k
     """Several of ``options`` (pills) bound to the URL (``?methods=none&methods=standard``; the options are their
     own labels, as in :func:`choice`); an unknown value in the link gets a clear message and the default; an empty
     choice gives the default too (said on the page)."""
+    label, help = _(label), (_(help) if help else help)
     values = st.query_params.get_all(key)
     if values and not all(v in options for v in values):
         shown = "&".join(f"{key}={v}" for v in values)[:80]
-        st.warning(f"Ignored the link's `{shown}`: each `{key}` must be one of {', '.join(options)}. Showing the "
-                   "default instead.", icon=":material/link_off:")
+        st.warning(_("Ignored the link's `{shown}`: {requirement}").format(shown=shown, requirement=_(
+            "each `{key}` must be one of {options}. Showing the default instead.").format(
+                key=key, options=", ".join(options))), icon=":material/link_off:")
         del st.query_params[key]
     with _control(key, label) as hide:
         picked = st.pills(label, options, selection_mode="multi", default=list(default), key=key,
                           bind="query-params", help=help, disabled=hide)
     picked = tuple(o for o in options if o in (picked or ()))
     if not picked:
-        st.caption(f"Nothing chosen: showing {', '.join(default)}.")
+        st.caption(_("Nothing chosen: showing {default}.").format(default=", ".join(default)))
         return _record(key, default)
     return _record(key, picked)
 
 
 def flag(label: str, *, key: str, help: str | None = None, disabled: bool = False) -> bool:
     """A toggle bound to the URL (``?untied=true``); anything but true/false in the link gets a message."""
-    if _bad_link(key, "true or false. Showing the default instead.", lambda v: v.lower() in ("true", "false")):
+    label, help = _(label), (_(help) if help else help)
+    if _bad_link(key, _("`{key}` must be true or false. Showing the default instead.").format(key=key),
+                 lambda v: v.lower() in ("true", "false")):
         del st.query_params[key]
     with _control(key, label) as hide:
         value = bool(st.toggle(label, key=key, bind="query-params", help=help, disabled=disabled or hide))
