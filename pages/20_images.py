@@ -28,11 +28,13 @@ p, bs, k = ui.controls(
 with st.expander(_("Cutout options: shape, number of holes, channels"), icon=":material/crop_square:"):
     o1, o2, o3 = st.columns(3)
     with o1:
-        kind = ui.bound_select(_("Shape"), masks.CUTOUT_SHAPES, "square", key="shape")
+        kind = ui.bound_select(_("Shape"), masks.CUTOUT_SHAPES, "square", key="shape",
+                               format_func=figs.option_label)
     with o2:
         holes = ui.bound_slider(_("Holes"), 1, 8, 1, 1, key="holes")
     with o3:
-        chans = ui.bound_select(_("Channels per hole"), tuple(CHANNELS), "all (the paper)", key="channels")
+        chans = ui.bound_select(_("Channels per hole"), tuple(CHANNELS), "all (the paper)", key="channels",
+                                format_func=figs.option_label)
     st.caption(_("Cutout has no p of its own: DropViz sizes the holes so that together their nominal area is p of "
                  "the picture (all shapes have the same area, L²). Clipping at the border and overlap make it less."))
 settings = layers.Settings(block_size=bs, cutout_kind=kind, cutout_holes=holes, cutout_channels=CHANNELS[chans],
@@ -57,7 +59,7 @@ def animation_panel() -> None:
     a1, a2 = st.columns([2, 1])
     with a1:
         names = ("the picture", *(f.name for f in imaging.FILTERS))
-        what = ui.bound_select(_("Animate"), names, names[0], key="animate")
+        what = ui.bound_select(_("Animate"), names, names[0], key="animate", format_func=figs.option_label)
     with a2:
         frames = ui.bound_slider(_("Iterations"), 2, 16, 6, 1, key="frames")
     original = img.pixels if what == names[0] else demo.maps[names.index(what) - 1]

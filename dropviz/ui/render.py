@@ -16,7 +16,7 @@ from dropviz.methods import Method
 from dropviz.ui import cache
 from dropviz.ui.classroom import TITLE_PX, presenting
 from dropviz.ui.nav import current_page, seed
-from dropviz.ui.widgets import seen_controls
+from dropviz.ui.widgets import seen_controls, shown_values
 
 # -- rendering --------------------------------------------------------------------------------------
 
@@ -258,8 +258,10 @@ def _step_key(key: str | None) -> str:
 def caption_of_view() -> str:
     """The settings a GIF is captioned with: the page, every URL-bound control (method, p, seed...)."""
     spec = current_page()
+    shown = shown_values()  # a translated option as the reader sees it; the link's own keys name the controls
     parts = [f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {', '.join(map(str, v))}"
-             if isinstance(v, tuple) else f"{k} = {v}" for k, (_, v) in seen_controls().items() if k != "seed"]
+             if isinstance(v, tuple) else f"{k} = {v}" for k, v in ((k, shown.get(k, v)) for k, (_l, v)
+                                                                     in seen_controls().items()) if k != "seed"]
     return " · ".join(["DropViz", *([_(spec.title)] if spec else []), *parts, f"seed = {seed()}"])
 
 

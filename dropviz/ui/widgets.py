@@ -61,7 +61,8 @@ def _parses(raw: str, kind: type, lo: float, hi: float) -> bool:
 # -- lesson links: controls a link hides (``?hide=p,seed``) ----------------------------------------------
 
 HIDE = "hide"  # the link parameter naming the controls students do not see
-_SEEN = "_dropviz_controls"  # session key: {url key: (label, value)} of the URL-bound controls this run drew
+_SEEN = "_dropviz_controls"
+_SHOWN = "_dropviz_shown"  # session key: {url key: the value as displayed} (GIF captions)  # session key: {url key: (label, value)} of the URL-bound controls this run drew
 
 
 def hidden_keys() -> frozenset[str]:
@@ -77,6 +78,7 @@ def seen_controls() -> dict[str, tuple[str, Any]]:
 
 def forget_controls() -> None:
     st.session_state[_SEEN] = {}
+    st.session_state[_SHOWN] = {}
 
 
 @contextmanager
@@ -92,10 +94,17 @@ def _control(key: str, label: str) -> Iterator[bool]:
         yield False
 
 
-def _record(key: str, value: Any) -> Any:
+def _record(key: str, value: Any, shown: str | None = None) -> Any:
+    """Register the value in use; ``shown`` is how the page displays it (a translated option), for captions."""
     label = seen_controls().get(key, (key, None))[0]
     seen_controls()[key] = (label, value)
+    shown_values()[key] = shown if shown is not None else value
     return value
+
+
+def shown_values() -> dict[str, Any]:
+    """url key -> the value as the reader sees it (a translated option's label; else the value itself)."""
+    return st.session_state.setdefault(_SHOWN, {})
 
 
 def warn_bad_params(spec: dict[str, tuple[type, float, float]]) -> None:
@@ -133,15 +142,42 @@ def p_slider(
 
 
 def bound_select(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
-                 horizontal: bool = True) -> str:
+                 horizontal: bool = True, format_func: Callable[[str], str] | None = None) -> str:
     """A choice that defines the view, bound to the URL under ``key`` (``?shape=circle``). An unknown value
-    in the link is reported and replaced by the default."""
+    in the link is reported and replaced by the default. ``format_func`` shows each option in the reader's
+    language while the URL keeps the option itself (see :func:`_url_radio`)."""
     label, help = _(label), (_(help) if help else help)
     _bad_link(key, _one_of(key, options), options.__contains__)
     with _control(key, label) as hide:
-        value = st.radio(label, options, index=options.index(default), key=key, bind="query-params", help=help,
-                         horizontal=horizontal, disabled=hide)
-    return _record(key, value if value in options else default)
+        if format_func is None:
+            value = st.radio(label, options, index=options.index(default), key=key, bind="query-params",
+                             help=help, horizontal=horizontal, disabled=hide)
+        else:
+            value = _url_radio(label, options, default, key=key, help=help, horizontal=horizontal, disabled=hide,
+                               format_func=format_func)
+    value = value if value in options else default
+    return _record(key, value, format_func(value) if format_func else None)
+
+
+def _url_radio(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None,
+               horizontal: bool, disabled: bool, format_func: Callable[[str], str]) -> str:
+    """A radio whose options are displayed translated but written into the URL as themselves. Streamlit writes a
+    bound widget's displayed *label* into the URL (``?shape=círculo`` would not read back in another language),
+    so this one is not bound: the URL is read on every run (the source of truth, as for a bound widget) and a
+    change is written back by its callback; the default leaves the URL, as Streamlit does for bound widgets."""
+    state = key  # not bound: the widget key may be the URL key (tests and the share panel read it)
+    raw = st.query_params.get(key)
+    st.session_state[state] = raw if raw in options else default
+
+    def write() -> None:
+        picked = st.session_state.get(state)
+        if picked == default:
+            st.query_params.pop(key, None)
+        elif picked in options:
+            st.query_params[key] = picked
+
+    return st.radio(label, options, key=state, help=help, horizontal=horizontal, disabled=disabled,
+                    format_func=format_func, on_change=write)
 
 
 def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | None = None):

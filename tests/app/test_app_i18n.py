@@ -50,6 +50,8 @@ def english_messages(lang: str) -> tuple[str, ...]:
     """English fragments (see :func:`_fragments`) of every message marked in the code, in every domain, that the
     ``lang`` catalog does not keep as they are (a translator may keep a name: "DropConnect", "PNG, JPEG or WebP")."""
     kept: list[str] = []
+    everywhere: list[str] = []  # every translation in this language: a term one of them keeps (a glossary
+    # choice such as "蒙特卡洛暂退法（MC dropout）") is this language's word, wherever it appears
     for domain in i18n.DOMAINS:
         catalog = catalogs.read(lang, domain)
         for msg in catalogs.extract(domain):
@@ -59,9 +61,11 @@ def english_messages(lang: str) -> tuple[str, ...]:
             tr = catalog.get(msg.id)
             strings = (tr.string if isinstance(tr.string, tuple) else (tr.string,)) if tr is not None else ()
             translated = " ".join(s for s in strings if s)
+            everywhere.append(translated)
             for english in ids:
                 kept += [f for f in _fragments(english) if f not in translated]
-    return tuple(sorted(set(kept), key=len, reverse=True))
+    every = "\n".join(everywhere)
+    return tuple(sorted({f for f in kept if f not in every}, key=len, reverse=True))
 
 
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
