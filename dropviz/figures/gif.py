@@ -312,7 +312,7 @@ class _Canvas:
                 self.draw.rectangle(box, fill=fill, outline=line, width=width)
 
     def annotations(self) -> None:
-        font = _font(13)
+        font = _font(round(13 * self.w / MAX_WIDTH))  # type grows with the picture (a 1920 px PNG: ×2)
         for a in self.fig.layout.annotations or ():
             if a.xref != "paper" or a.yref != "paper" or not a.text:
                 continue
@@ -322,19 +322,39 @@ class _Canvas:
 
 
 def render(fig: go.Figure, frame: Frame, ranges: dict, width: int, height: int, caption: str) -> Image.Image:
-    """One frame as a picture: the plot, its title on top and ``caption`` in a band underneath."""
+    """One frame as a picture: the plot, its title on top (with a margin) and ``caption`` in a band underneath.
+    Type and margins are sized for a GIF :data:`MAX_WIDTH` wide and grow in proportion for a wider picture."""
+    k = width / MAX_WIDTH
+    band = round(CAPTION_PX * k)
     canvas = _Canvas(fig, width, height, ranges)
     canvas.shapes()
     for tr in frame.traces:
         canvas.trace(tr)
     canvas.annotations()
-    canvas.draw.text((10, 8), frame.title, fill=(34, 34, 34, 255), font=_font(17))
-    out = Image.new("RGB", (width, height + CAPTION_PX), "white")
+    canvas.draw.text((round(12 * k), round(10 * k)), frame.title, fill=(34, 34, 34, 255), font=_font(round(17 * k)))
+    out = Image.new("RGB", (width, height + band), "white")
     out.paste(canvas.img, (0, 0))
     d = ImageDraw.Draw(out)
-    d.line([(0, height), (width, height)], fill=(200, 200, 200), width=1)
-    d.text((10, height + 8), caption, fill=(80, 80, 80), font=_font(15))
+    d.line([(0, height), (width, height)], fill=(200, 200, 200), width=max(1, round(k)))
+    d.text((round(10 * k), height + round(8 * k)), caption, fill=(80, 80, 80), font=_font(round(15 * k)))
     return out
+
+
+PNG_WIDTH = 1920  # a frame for slides: full-HD wide
+
+
+def frame_png(fig: go.Figure, index: int, caption: str, *, width: int = PNG_WIDTH) -> bytes:
+    """Frame ``index`` of an animated figure as a PNG for slides (``width`` px wide, the play controls left out:
+    they are the page's, not the picture's), captioned like the GIF."""
+    frames = frames_of(fig)
+    if not frames:
+        raise ValueError("the figure has no frames")
+    index = min(max(int(index), 0), len(frames) - 1)
+    height = round((fig.layout.height or 450) * width / 1100)
+    pic = render(fig, frames[index], _ranges(fig, frames), width, height, caption)
+    buf = io.BytesIO()
+    pic.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
 
 
 def sampled(n: int, limit: int = MAX_FRAMES) -> list[int]:

@@ -229,11 +229,15 @@ PRESENT_MAX_HEIGHT = 600  # an animation with its controls fits a 1280x720 proje
 
 
 def plot_config(fig, *, key: str | None = None, present: bool = False) -> dict:
-    """Plotly's config: no logo, the PNG button at slide resolution (1920 px wide); no toolbar when presenting."""
+    """Plotly's config: no logo, the PNG button at slide resolution (1920 px wide); no toolbar when presenting.
+    An animation has no Plotly PNG button: plotly.js draws its play controls into the picture, so
+    :func:`plot` offers the frame as a PNG drawn without them (:func:`dropviz.figures.gif.frame_png`)."""
     height = int(fig.layout.height or 450)
     config = {**PLOT_CONFIG, "toImageButtonOptions": {
         "format": "png", "filename": f"dropviz-{_page_name()}-{key or 'chart'}", "width": EXPORT_WIDTH,
         "height": height, "scale": EXPORT_SCALE}}
+    if fig.frames:
+        config["modeBarButtonsToRemove"] = [*PLOT_CONFIG["modeBarButtonsToRemove"], "toImage"]
     if present:
         config["displayModeBar"] = False
     return config
@@ -282,14 +286,14 @@ def plot(fig, *, key: str | None = None, csv: str | None = None) -> None:
             show_frame(fig, at)
     st.plotly_chart(fig, theme=None, width="stretch", config=plot_config(fig, key=key, present=present), key=key)
     if fig.frames:
-        from dropviz.figures.gif import animation_gif
+        from dropviz.figures.gif import PNG_WIDTH, animation_gif, frame_png
 
         n = len(fig.frames)
 
         def step(by: int) -> None:
             st.session_state[step_key] = min(max(st.session_state.get(step_key, 0) + by, 0), n - 1)
 
-        back, fwd, gif_col = st.columns([1, 1, 2], vertical_alignment="center")
+        back, fwd, gif_col, png_col = st.columns([1, 1, 1, 1], vertical_alignment="center")
         back.button(_("◀ One frame back"), key=f"back.{step_key}", on_click=step, args=(-1,), type="tertiary",
                     disabled=at == 0, help=_("Open the animation one frame earlier (▶ Play goes on from there)."))
         fwd.button(_("One frame on ▶"), key=f"fwd.{step_key}", on_click=step, args=(1,), type="tertiary",
@@ -300,6 +304,12 @@ def plot(fig, *, key: str | None = None, csv: str | None = None) -> None:
                            icon=":material/gif_box:", on_click="ignore", type="tertiary",
                            help=_("The same frames as the chart, drawn with Pillow (at most 40, 960 px wide), "
                                   "captioned: {caption}").format(caption=caption))
+        png_col.download_button(_("Frame as PNG"), lambda: frame_png(fig, at, caption), mime="image/png",
+                                file_name=f"dropviz-{_page_name()}-{key or 'animation'}-{at + 1}.png",
+                                key=f"png.{key}", icon=":material/image:", on_click="ignore", type="tertiary",
+                                help=_("Frame {frame} of {n} for slides: {width} px wide, without the play "
+                                       "controls, captioned: {caption}").format(frame=at + 1, n=n, width=PNG_WIDTH,
+                                                                             caption=caption))
     if csv:
         _csv_button(chart_rows(fig), csv, key=f"chart.{key}")
 

@@ -61,8 +61,8 @@ def _parses(raw: str, kind: type, lo: float, hi: float) -> bool:
 # -- lesson links: controls a link hides (``?hide=p,seed``) ----------------------------------------------
 
 HIDE = "hide"  # the link parameter naming the controls students do not see
-_SEEN = "_dropviz_controls"
-_SHOWN = "_dropviz_shown"  # session key: {url key: the value as displayed} (GIF captions)  # session key: {url key: (label, value)} of the URL-bound controls this run drew
+_SEEN = "_dropviz_controls"  # session key: {url key: (label, value)} of the URL-bound controls this run drew
+_SHOWN = "_dropviz_shown"  # session key: {url key: the value as displayed} (GIF captions)
 
 
 def hidden_keys() -> frozenset[str]:

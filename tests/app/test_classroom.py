@@ -3,6 +3,7 @@ predict-then-reveal questions that never show the answer before the guess."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -135,7 +136,10 @@ def test_tables_and_the_claims_panel_offer_csv_and_animations_a_gif():
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("CSV") >= 2, labels  # the minibatch table and the claims panel
     at = open_page("pages/10_standard.py")
-    assert "Animation as GIF" in [b.proto.label for b in at.get("download_button")], "the network animation"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Animation as GIF" in labels and "Frame as PNG" in labels, "the network animation"
+    config = json.loads(at.get("plotly_chart")[0].proto.config)  # the animation: no Plotly PNG (its controls)
+    assert "toImage" in config["modeBarButtonsToRemove"]
 
 
 def test_chart_rows_are_the_charts_numbers():

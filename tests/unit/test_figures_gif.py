@@ -95,3 +95,20 @@ def test_gif_plays_at_the_figures_speed_and_loops():
     im = Image.open(io.BytesIO(gif.animation_gif(fig, "c")))
     assert im.info["duration"] == gif.frame_ms(fig) == 900
     assert im.info.get("loop") == 0
+
+
+def test_a_frame_as_png_is_slide_wide_and_shows_that_frames_masks():
+    anim, fig = network(0.4, n_frames=4)
+    assert fig.layout.updatemenus, "the figure itself carries play controls"
+    pics = [np.asarray(Image.open(io.BytesIO(gif.frame_png(fig, i, "DropViz · p = 0.4"))).convert("RGB"))
+            for i in range(4)]
+    assert all(p.shape[1] == gif.PNG_WIDTH == 1920 for p in pics)
+    band = 2 * TITLE_BAND  # the title band grows with the picture (2× a GIF's width)
+    for a in range(4):
+        for b in range(a + 1, 4):
+            same_mask = all(np.array_equal(k[a], k[b]) for k in anim.keep)
+            assert same_mask == np.array_equal(pics[a][band:-2 * gif.CAPTION_PX], pics[b][band:-2 * gif.CAPTION_PX])
+    # the bottom rows (where plotly.js draws the ▶ Play button and the frame slider) hold nothing but the caption
+    # band's rule: the controls are the page's, not the picture's
+    above_caption = pics[0][-2 * gif.CAPTION_PX - 12:-2 * gif.CAPTION_PX - 2]
+    assert (above_caption > 240).all()
