@@ -90,7 +90,8 @@ class Task:
 
     @property
     def name(self) -> str:
-        return f"{self.fn.__module__}.{self.fn.__qualname__}"
+        fn = getattr(self.fn, "fn", self.fn)  # a wrapper such as dropviz.i18n.InLanguage names what it runs
+        return f"{fn.__module__}.{fn.__qualname__}"
 
 
 @dataclass(frozen=True)

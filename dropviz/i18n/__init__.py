@@ -20,7 +20,8 @@ import functools
 import os
 import re
 from contextvars import ContextVar
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "zh": "中文", "ro": "Română"}  # code -> own name
 DEFAULT = "en"
@@ -138,3 +139,19 @@ def prose(name: str, key: str, **values) -> str:
     if text is None:
         raise KeyError(f"no prose section {key!r} in {name}.md")
     return text.format(**values) if values else text
+
+
+@dataclass(frozen=True)
+class InLanguage:
+    """``fn(config, ctx=...)`` run in ``language``: a training job reports its progress in the language of the
+    session that submitted it (its result holds no text). Picklable for RQ workers when ``fn`` is module-level."""
+
+    fn: Callable[..., Any]
+    language: str = DEFAULT
+
+    def __call__(self, config: Any, **kwargs: Any) -> Any:
+        from dropviz.train import engine  # a training: torch is loaded anyway
+
+        engine.gettext = gettext  # the engine's progress line (it imports nothing of dropviz itself)
+        with using(self.language if self.language in LANGUAGES else DEFAULT):
+            return self.fn(config, **kwargs)

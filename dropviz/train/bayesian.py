@@ -25,6 +25,7 @@ from dropviz._validate import make_generator
 from dropviz.data.digits import _order as digit_order
 from dropviz.data.digits import _raw as raw_digits
 from dropviz.data.digits import train_images
+from dropviz.i18n import _
 from dropviz.layers import bayesian as bl
 from dropviz.train import engine
 from dropviz.train.engine import StepContext
@@ -395,8 +396,8 @@ def _run_sparsevd(cfg: SparseVDConfig, ctx: StepContext | None) -> SparseVDResul
         return loss.item()
 
     t0 = time.perf_counter()
-    engine.fit(dense_step, steps, ctx=engine.Within(ctx, 0, 2 * steps, "dense baseline"), every=per_epoch)
-    engine.fit(svd_step, steps, ctx=engine.Within(ctx, steps, 2 * steps, "sparse VD"), every=per_epoch)
+    engine.fit(dense_step, steps, ctx=engine.Within(ctx, 0, 2 * steps, _("dense baseline")), every=per_epoch)
+    engine.fit(svd_step, steps, ctx=engine.Within(ctx, steps, 2 * steps, _("Sparse VD")), every=per_epoch)
     seconds = time.perf_counter() - t0
 
     def arrays(ts):
@@ -505,5 +506,5 @@ def run_weightnorm(cfg: WeightNormConfig, *, ctx: StepContext | None = None) -> 
                 return loss.item()
 
             losses[k] = engine.fit(step, cfg.steps, ctx=engine.Within(ctx, k * cfg.steps, len(WN_VARIANTS) * cfg.steps,
-                                                                        variant), every=25)
+                                                                        _(variant)), every=25)  # N_ in figures
     return WeightNormResult(cfg, losses, time.perf_counter() - t0)

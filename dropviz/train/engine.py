@@ -29,6 +29,18 @@ import numpy as np
 import torch
 from torch import nn
 
+
+def N_(message: str) -> str:
+    """Marks a message for ``python -m dropviz.i18n`` extraction (the engine imports nothing of dropviz)."""
+    return message
+
+
+STEP_TEXT = N_("step {done}/{steps} · loss {loss}")  # the progress line of :func:`fit`
+# Translates the progress line: identity here; dropviz.i18n.gettext is installed by the job wrapper (in-process and
+# RQ workers alike) when it runs a job, in its submitter's language: dropviz.i18n.InLanguage.
+gettext: Callable[[str], str] = str
+
+
 M = TypeVar("M", bound=nn.Module)
 
 __all__ = [
@@ -131,7 +143,8 @@ def fit(step_fn: Callable[[int], float], steps: int, *, ctx: StepContext | None 
         losses[i] = float(step_fn(i))
         done = i + 1
         if report is not None and (done % every == 0 or done == steps):
-            report(Progress(done, steps, float(losses[i]), f"step {done}/{steps} · loss {losses[i]:.4g}"))
+            report(Progress(done, steps, float(losses[i]), gettext(STEP_TEXT).format(
+                done=done, steps=steps, loss=f"{losses[i]:.4g}")))
     return losses
 
 

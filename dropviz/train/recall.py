@@ -21,6 +21,7 @@ from torch import nn
 
 from dropviz import data, layers, masks, methods
 from dropviz._validate import make_generator
+from dropviz.i18n import _
 from dropviz.train import engine
 from dropviz.train.engine import StepContext
 
@@ -223,8 +224,8 @@ def run_experiment(config: ExperimentConfig, *, ctx: StepContext | None = None,
             if on_step is not None:
                 on_step(before + step, total, r.method)
 
-        histories.append(train(r, ctx=engine.Within(ctx, done, total, f"{r.method} (seed {r.seed})"), on_step=report,
-                               threads=threads))
+        label = _("{method} (seed {seed})").format(method=r.method, seed=r.seed)  # the progress line
+        histories.append(train(r, ctx=engine.Within(ctx, done, total, label), on_step=report, threads=threads))
         done += r.steps
     return Experiment(config, tuple(histories))
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Hashable
 
 import streamlit as st
 
-from dropviz import jobs
+from dropviz import i18n, jobs
 from dropviz.i18n import _, fmt, ngettext
 
 MAX_TRAININGS = 1  # at once per server: 2 shared cores, and torch's CPU thread setting is process-wide
@@ -99,7 +99,7 @@ def train_job(fn: Callable[..., Any], config: Hashable, *, start: bool = False, 
     # owner, so one session's Stop does not end a training another session still waits for).
     if (start and (status is None or status.finished)) or (auto and status is None) or ((start or auto) and waiting):
         try:
-            status = q.submit(config, jobs.Task(fn, config), owner=_owner())
+            status = q.submit(config, jobs.Task(i18n.InLanguage(fn, i18n.language()), config), owner=_owner())
         except jobs.QueueFull:
             st.warning(_("The server's training queue is full ({n} waiting). Press the button again in a minute.")
                        .format(n=MAX_QUEUED), icon=":material/hourglass_disabled:")

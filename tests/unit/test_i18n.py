@@ -236,3 +236,27 @@ def test_number_words_in_english_digits_elsewhere():
     assert number_word(4) == "four" and number_word(4, capital=True) == "Four" and number_word(13) == "13"
     with i18n.using("ro"):
         assert number_word(4) == "4"
+
+
+def _fit_two_steps(config, *, ctx):
+    from dropviz.train import engine
+
+    return engine.fit(lambda i: 0.5, 2, ctx=ctx)
+
+
+def test_a_job_reports_progress_in_its_submitters_language():
+    from dropviz import jobs
+
+    lines = []
+
+    class Ctx:
+        def check(self):
+            pass
+
+        def report(self, done, total, text):
+            lines.append(text)
+
+    jobs.Task(i18n.InLanguage(_fit_two_steps, "zh"), None)(Ctx())
+    jobs.Task(i18n.InLanguage(_fit_two_steps, "en"), None)(Ctx())
+    assert lines == ["第 1/2 步 · 损失 0.5", "第 2/2 步 · 损失 0.5", "step 1/2 · loss 0.5", "step 2/2 · loss 0.5"]
+    assert jobs.Task(i18n.InLanguage(_fit_two_steps, "es"), None).name.endswith("_fit_two_steps")
