@@ -187,3 +187,21 @@ def test_every_page_offers_the_share_panel_and_honours_hide(spec):
     widgets = [w for kind in ("slider", "radio", "toggle", "number_input", "button_group")
                for w in hidden.get(kind) if getattr(w, "key", None) in keys]
     assert widgets and all(w.disabled for w in widgets), [(w.key, w.disabled) for w in widgets]
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_presenter_mode_folds_the_pages_prose_into_expanders(spec):
+    """Presenter mode: every explanatory paragraph of the page (its prose file, drawn by ``ui.prose`` or a method
+    header) sits in an expander; the same paragraphs are open on the normal page."""
+    from dropviz import i18n
+
+    sections = [t for t in i18n.prose_sections(spec.url_path, "en").values() if "{" not in t]
+    present = open_page(spec.path, {"present": "true"})
+    assert_clean(present, spec.url_path)
+    folded = {m.value for e in present.expander for m in e.markdown}
+    shown = [m.value for m in present.markdown if m.value in sections]
+    assert all(v in folded for v in shown), [v[:60] for v in shown if v not in folded]
+    normal = open_page(spec.path)
+    opened = {m.value for m in normal.markdown} - {m.value for e in normal.expander for m in e.markdown}
+    assert any(t in opened for t in sections) or not sections or spec.trains, "prose is open on the normal page"
+    assert not sections or shown or spec.trains, f"{spec.url_path}: no prose section drawn in presenter mode"
