@@ -109,12 +109,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
+@pytest.fixture(scope="module")
+def context(browser):
+    """One browser profile per module: a tab per test (each tab is its own Streamlit session), and the app's
+    scripts and styles come from the browser's cache after the first page instead of over the wire every time."""
     ctx = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-    pg = ctx.new_page()
-    yield pg
+    yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    pg = context.new_page()
+    yield pg
+    pg.close()
 
 
 _PAGE_STATE = """() => {
@@ -133,7 +141,7 @@ _PAGE_STATE = """() => {
 }""" % training.PANEL_KEY  # a training panel is on the page: it will rerun the page when the result is in
 
 
-def settle(pg, timeout_s: float = 120, quiet_s: float = 1.5) -> None:
+def settle(pg, timeout_s: float = 120, quiet_s: float = 1.0) -> None:
     """Wait until the script has finished and the page has stopped changing: no running/stale marker, no
     training panel (:func:`dropviz.ui.training._job_panel`: a queue place or a progress bar, which polls and
     then reruns the whole page when the result is in), every chart element has drawn its plot (Plotly loads

@@ -114,12 +114,19 @@ def test_teacher_builds_a_lesson_link_asks_a_question_and_downloads_the_gif(serv
         ctx.close()
 
 
+@pytest.fixture(scope="module")
+def projector(browser):  # noqa: F811
+    """A 1280×720 browser profile shared by the presenter-mode tests (a tab each; the app's scripts cached)."""
+    ctx = browser.new_context(viewport=PROJECTOR)
+    yield ctx
+    ctx.close()
+
+
 @pytest.mark.parametrize("spec", [p for p in ui.all_pages() if p != ui.HOME], ids=lambda s: s.url_path)
-def test_presenter_mode_at_1280x720(server, browser, spec):  # noqa: F811
+def test_presenter_mode_at_1280x720(server, projector, spec):  # noqa: F811
     """Every page in presenter mode on a 1280×720 projector: no chart wider than the page, chart titles at least
     TITLE_PX, the page title at least H1_PX, no sidebar and no chart toolbar; an animation fits one screen."""
-    ctx = browser.new_context(viewport=PROJECTOR)
-    pg = ctx.new_page()
+    pg = projector.new_page()
     try:
         pg.goto(f"{server}/{spec.url_path}?present=true")
         settle(pg, timeout_s=600 if spec.trains else 180)  # as in test_page_renders_in_chromium
@@ -134,4 +141,4 @@ def test_presenter_mode_at_1280x720(server, browser, spec):  # noqa: F811
         assert all(h <= PROJECTOR["height"] for h in heights), heights
         pg.screenshot(path=os.path.join(SHOTS, f"presenter-{spec.url_path}.png"))
     finally:
-        ctx.close()
+        pg.close()
