@@ -14,14 +14,31 @@ st.title(_("Training lab"))
 ui.prose("intro")
 seed, device = ui.seed(), ui.device()
 task = ui.choice(_("Task"), lab.TASKS, lab.LabConfig.task, key="task")
-chosen = ui.choices(_("Methods (one model each; registry ids)"), lab.lab_methods(), lab.LabConfig.methods,
-                    key="methods")
-p, width, depth = ui.controls(
-    ui.p_slider,
-    lambda: ui.bound_slider(_("Hidden units per layer"), 16, lab.LIMITS["width"][1], lab.LabConfig.width, 16,
-                            key="width"),
-    lambda: ui.bound_slider(_("Hidden layers"), 1, lab.LIMITS["depth"][1], lab.LabConfig.depth, 1, key="depth"),
-)
+# The CNN reads the digits as 8×8 images; the 2-D tasks are points, so they train the MLP.
+arch = ui.choice(_("Model"), lab.ARCHS, lab.LabConfig.arch, key="model",
+                 help=_("mlp: dense layers, dense methods. cnn: conv 3×3 → ReLU → max-pool → linear on the 8×8 "
+                        "images, conv methods on its feature maps.")) if task == "digits" else "mlp"
+if arch == "cnn":  # its own URL key: a link's dense methods are not wrong for the MLP
+    chosen = ui.choices(_("Methods (one model each; registry ids)"), lab.lab_methods("cnn"), lab.CNN_METHODS,
+                        key="cnn_methods", most=lab.MAX_METHODS)
+    p, width = ui.controls(
+        lambda: ui.p_slider(key="cnn_p", default=lab.CNN_P),  # its own key: the MLP's default is 0.5
+        lambda: ui.bound_slider(_("Conv channels"), 8, lab.CNN_MAX_CHANNELS, lab.CNN_CHANNELS, 8, key="channels"),
+    )
+    depth, input_p = lab.LabConfig.depth, 0.0
+else:
+    chosen = ui.choices(_("Methods (one model each; registry ids)"), lab.lab_methods(), lab.LabConfig.methods,
+                        key="methods", most=lab.MAX_METHODS)
+    p, input_p, width, depth = ui.controls(
+        ui.p_slider,
+        lambda: ui.p_slider(_("Input dropout p"), key="input_p", default=0.0, hi=0.8,
+                            help=_("Standard dropout on the input pixels or points, in every model with dropout "
+                                   "(not in none); 0 = off. The classic setting is 0.2.")),
+        lambda: ui.bound_slider(_("Hidden units per layer"), 16, lab.LIMITS["width"][1], lab.LabConfig.width, 16,
+                                key="width"),
+        lambda: ui.bound_slider(_("Hidden layers"), 1, lab.LIMITS["depth"][1], lab.LabConfig.depth, 1,
+                                key="depth"),
+    )
 epochs, train_size = ui.controls(
     lambda: ui.bound_slider(_("Epochs"), 10, lab.LIMITS["epochs"][1], lab.LabConfig.epochs, 10, key="epochs"),
     lambda: ui.bound_slider(_("Training examples"), 30, lab.LIMITS["train_size"][1], lab.LabConfig.train_size, 10,
@@ -31,10 +48,10 @@ epochs, train_size = ui.controls(
 ui.plot(figs.preview_figure(ui.compute(lab.preview, task=task, train_size=train_size, seed=seed)), key="data")
 
 config = lab.LabConfig(task=task, methods=chosen, p=p, width=width, depth=depth, epochs=epochs,
-                       train_size=train_size, seed=seed, device=device)
+                       train_size=train_size, seed=seed, device=device, arch=arch, input_p=input_p)
 result = ui.trained(config)
 if result is None:
-    default = config == lab.LabConfig(device=device)
+    default = config in lab.defaults(device)
     st.caption(ngettext("{n} model × {steps} steps on {device}; {capacity}, results shared by every visitor.",
                         "{n} models × {steps} steps on {device}; {capacity}, results shared by every visitor.",
                         len(chosen)).format(n=len(chosen), steps=fmt(config.runs()[0].steps, 0),

@@ -34,6 +34,6 @@ if cnn is not None:
 st.subheader(_("Dropout right before BatchNorm"))
 ui.prose("batchnorm")
 seed = ui.seed()
-p = ui.p_slider()
+p = ui.p_slider(default=0.3)  # not 0.5: there the ratio is the same for p and 1 − p
 ui.plot(figs.variance_shift_figure(ui.compute(demo.variance_shift, p=p, seed=seed)), key="bn")
 ui.show_claims(p=p, seed=seed)

@@ -15,6 +15,7 @@ import numpy as np
 
 from dropviz import masks
 from dropviz.claims.core import Measurement, Mutation, Phrase, claim, not_applicable
+from dropviz.claims.dense import KEEP_WITH_P, P
 from dropviz.demos import training as demo
 from dropviz.i18n import N_
 
@@ -35,9 +36,12 @@ def _classic_scaling(original):
     N_("Dropout right before BatchNorm: the variance of BN's input at test time over its variance in training is "
        "(1−p)·σ² / (σ² + p·μ²) (σ², μ: the activations' variance and mean), so BN's running statistics, gathered "
        "with dropout on, do not fit test time."),
-    mutations=(Mutation("no 1/(1−p) in training", "dropviz.masks.dense:bernoulli_mask", _classic_scaling),),
+    # At p = 0.5 the ratio is symmetric in p and 1 − p (σ²/(2σ² + μ²) either way), so the claim runs at P = 0.3,
+    # where a keep/drop swap gives 0.3σ²/(σ² + 0.7μ²) instead of 0.7σ²/(σ² + 0.3μ²).
+    mutations=(Mutation("no 1/(1−p) in training", "dropviz.masks.dense:bernoulli_mask", _classic_scaling),
+               KEEP_WITH_P),
     measures=N_("the BatchNorm input's test-time variance ÷ its training variance"))
-def bn_variance_shift(*, quick: bool = False, p: float = 0.5, seed: int = 0) -> Measurement:
+def bn_variance_shift(*, quick: bool = False, p: float = P, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
     if p in (0.0, 1.0):
         return not_applicable(N_("at p = 0 nothing is dropped: no ratio to compare") if p == 0

@@ -37,9 +37,14 @@ GRID = 64  # decision-boundary resolution (GRID × GRID points)
 EXTENT = 2.0  # the boundary grid spans [-EXTENT, EXTENT]²
 
 
-def lab_methods() -> tuple[str, ...]:
-    """What the lab can compare: no dropout, every dense method that sits between two layers, and those that
-    replace a hidden layer (DropConnect, Standout): every registered dense method."""
+def lab_methods(arch: str = "mlp") -> tuple[str, ...]:
+    """What the lab can compare. The MLP: no dropout, every dense method that sits between two layers, and those
+    that replace a hidden layer (DropConnect, Standout): every registered dense method. The CNN: no dropout and
+    every conv method that sits on a feature map (after its conv + ReLU)."""
+    if arch == "cnn":
+        return (NONE, *models.insertable("conv"))
+    if arch != "mlp":
+        raise ValueError(f"unknown model {arch!r}; known: {', '.join(ARCHS)}")
     return (NONE, *models.insertable("dense"), *models.replacing("dense"))
 
 
@@ -209,37 +214,54 @@ def _train_run(cfg: RunConfig, ctx: StepContext | None) -> RunResult:
 
 @dataclass(frozen=True)
 class LabConfig:
-    """The lab's comparison: one model per method (dropout after every hidden layer at ``p``), same weights,
-    split and batches. Frozen and hashable: the job queue's key."""
+    """The lab's comparison: one model per method, same weights, split and batches. The MLP has the method after
+    every hidden layer at ``p`` (and, if ``input_p`` > 0, standard dropout on its input at that p); the CNN
+    (:func:`dropviz.models.cnn`, ``width`` conv channels, digits only) has it on the feature maps after its
+    conv + ReLU. Frozen and hashable: the job queue's key."""
 
     task: str = "digits"  # "digits" (real, 10 classes) or a 2-D task
-    methods: tuple[str, ...] = (NONE, "standard")  # from lab_methods(); "none" is the same model without dropout
-    p: float = 0.5  # drop probability after every hidden layer (the usual hidden-layer setting)
-    width: int = 128  # hidden units per layer
-    depth: int = 2  # hidden layers
+    methods: tuple[str, ...] = (NONE, "standard")  # from lab_methods(arch); "none" is the same model without dropout
+    p: float = 0.5  # drop probability at the method's positions (the usual hidden-layer setting)
+    width: int = 128  # MLP: hidden units per layer; CNN: conv channels
+    depth: int = 2  # hidden layers (MLP only)
     epochs: int = 60  # passes over the training set
     train_size: int = 150  # training examples (digits has 1,797 in all; 600 are kept for validation)
     seed: int = 0
     device: str = "cpu"
+    arch: str = "mlp"  # "mlp" or "cnn"
+    input_p: float = 0.0  # MLP: standard dropout on the input for the models with dropout (0: none; often 0.2)
 
     def __post_init__(self):
-        known = lab_methods()
+        known = lab_methods(self.arch)
         if not self.methods or len(self.methods) > MAX_METHODS or len(set(self.methods)) != len(self.methods):
             raise ValueError(f"choose 1 to {MAX_METHODS} different methods, got {self.methods!r}")
         for m in self.methods:
             if m not in known:
-                raise ValueError(f"unknown lab method {m!r}; known: {', '.join(known)}")
+                raise ValueError(f"unknown {self.arch} lab method {m!r}; known: {', '.join(known)}")
+        masks.check_p(self.input_p)
+        if self.arch == "cnn" and self.input_p:
+            raise ValueError("input dropout is an MLP setting: the CNN's positions are its feature maps")
         self.runs()  # validates the rest
 
+    def slots(self, method: str) -> tuple[models.Slot, ...]:
+        """Where ``method`` sits in this config's model: (input, after each hidden) for the MLP, (after conv+ReLU,
+        after pooling, before the classifier) for the CNN. The baseline "none" has no dropout anywhere."""
+        if method == NONE:
+            return (None,) * (len(models.CNN_POSITIONS) if self.arch == "cnn" else self.depth + 1)
+        if self.arch == "cnn":
+            return ((method, self.p), None, None)
+        return (("standard", self.input_p) if self.input_p else None, *([(method, self.p)] * self.depth))
+
     def runs(self) -> tuple[RunConfig, ...]:
-        def slots(m: str) -> tuple[models.Slot, ...]:
-            return (None, *([None if m == NONE else (m, self.p)] * self.depth))
+        return tuple(RunConfig(task=self.task, slots=self.slots(m), width=self.width, depth=self.depth,
+                               epochs=self.epochs, train_size=self.train_size, seed=self.seed, device=self.device,
+                               arch=self.arch) for m in self.methods)
 
-        return tuple(RunConfig(task=self.task, slots=slots(m), width=self.width, depth=self.depth, epochs=self.epochs,
-                               train_size=self.train_size, seed=self.seed, device=self.device) for m in self.methods)
 
-    def quick(self) -> LabConfig:
-        return replace(self, epochs=min(self.epochs, 30), width=min(self.width, 96))
+def defaults(device: str = "cpu") -> tuple[LabConfig, LabConfig]:
+    """The lab's two default comparisons (MLP, CNN): the ones a page trains without a click, once per server."""
+    return (LabConfig(device=device),
+            LabConfig(methods=CNN_METHODS, p=CNN_P, width=CNN_CHANNELS, device=device, arch="cnn"))
 
 
 @dataclass(frozen=True)
@@ -338,6 +360,9 @@ PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (input, afte
 
 
 CNN_CHANNELS = 16  # conv channels of the placement CNN (models.cnn: conv 3×3 -> ReLU -> max-pool 2 -> linear)
+CNN_MAX_CHANNELS = 64  # the lab's CNN slider: wider adds cost, not insight, on 8×8 images
+CNN_METHODS = (NONE, "spatial")  # the lab's CNN default: whole feature maps dropped vs none
+CNN_P = 0.1  # the usual conv setting (0.1–0.2 after the activation): at 0.5 a 16-map layer keeps ~8 maps
 CNN_PLACEMENTS: dict[str, tuple[models.Slot, ...]] = {  # name -> slots (after conv+ReLU, after pooling, classifier)
     N_("none"): (None, None, None),
     N_("after conv+ReLU (0.1)"): (("pixel", 0.1), None, None),

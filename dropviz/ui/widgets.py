@@ -208,10 +208,10 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
 
 
 def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, key: str,
-            help: str | None = None) -> tuple[str, ...]:
+            help: str | None = None, most: int | None = None) -> tuple[str, ...]:
     """Several of ``options`` (pills) bound to the URL (``?methods=none&methods=standard``; the options are their
     own labels, as in :func:`choice`); an unknown value in the link gets a clear message and the default; an empty
-    choice gives the default too (said on the page)."""
+    choice gives the default too, and more than ``most`` the first ``most`` (both said on the page)."""
     label, help = _(label), (_(help) if help else help)
     values = st.query_params.get_all(key)
     if values and not all(v in options for v in values):
@@ -227,6 +227,10 @@ def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, k
     if not picked:
         st.caption(_("Nothing chosen: showing {default}.").format(default=", ".join(default)))
         return _record(key, default)
+    if most is not None and len(picked) > most:  # a cost bound (models per run): say so rather than fail
+        st.warning(_("At most {n} at once: using {kept}. Deselect one to choose another.").format(
+            n=most, kept=", ".join(picked[:most])), icon=":material/block:")
+        picked = picked[:most]
     return _record(key, picked)
 
 

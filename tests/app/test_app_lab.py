@@ -158,3 +158,31 @@ def test_lab_offers_every_dense_method_and_trains_dropconnect_and_standout_on_th
     at = wait_until(at, lambda: ui.trained(cfg) is not None, timeout=120)
     assert_clean(at, "trained")
     assert list(at.dataframe[0].value["method"]) == ["dropconnect", "standout"]
+
+
+def test_lab_cnn_default_trains_in_the_background_with_conv_methods():
+    cnn = lab.defaults(ui.device())[1]
+    at = open_page(LAB, {"model": "cnn"})
+    assert_clean(at, "cnn")
+    assert [s.key for s in at.slider] == ["cnn_p", "channels", "epochs", "train"]  # no depth, no input p
+    at = wait_until(at, lambda: ui.trained(cnn) is not None, timeout=180)
+    assert_clean(at, "trained")
+    assert list(at.dataframe[0].value["method"]) == list(lab.CNN_METHODS)
+    names = {t["name"] for t in chart_specs(at)[1]["data"]}
+    assert "SpatialDropout · validation" in names, names
+
+
+def test_lab_cnn_is_for_the_digits_only():
+    at = open_page(LAB, {"model": "cnn", "task": "moons"})
+    assert_clean(at, "moons")
+    assert "model" not in [c.key for c in at.get("button_group")]  # the 2-D points train the MLP
+    assert "input_p" in [s.key for s in at.slider]
+
+
+def test_lab_more_methods_than_a_run_takes_are_cut_with_a_message(monkeypatch):
+    submitted = record_submissions(monkeypatch)
+    at = open_page(LAB, {**TINY, "methods": ["none", "standard", "gaussian", "dropconnect"]})
+    assert_clean(at, "four methods")
+    assert any("At most 3" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert [b.label for b in at.button if b.label.startswith("Train")] == ["Train 3 models"]
+    assert all(not isinstance(c, lab.LabConfig) or len(c.methods) <= lab.MAX_METHODS for c in submitted)

@@ -106,3 +106,34 @@ def test_every_registered_dense_method_can_be_chosen_and_trains():
     result = train.run_lab(cfg)
     for r in result.runs:
         assert len(r.val_acc) == 5 and np.all(np.isfinite(r.val_loss))
+
+
+def test_the_lab_cnn_offers_the_conv_methods_and_puts_them_on_the_feature_maps():
+    from dropviz import methods
+
+    conv = {m.id for m in methods.METHODS if m.family == "conv"}
+    assert "spatial" in lab.lab_methods("cnn") and set(lab.lab_methods("cnn")) - {"none"} <= conv
+    cfg = train.LabConfig(methods=("none", "dropblock"), p=0.2, width=8, epochs=5, train_size=60, arch="cnn")
+    none, block = cfg.runs()
+    assert none.slots == (None, None, None) and block.slots == (("dropblock", 0.2), None, None)
+    assert none.arch == block.arch == "cnn"
+    result = train.run_lab(cfg)
+    assert [len(r.val_acc) for r in result.runs] == [5, 5]
+    assert not np.allclose(result.runs[0].train_loss, result.runs[1].train_loss)  # the method did something
+    assert lab.defaults()[1].arch == "cnn" and lab.defaults()[1].methods == lab.CNN_METHODS
+
+
+def test_input_dropout_has_its_own_p_in_the_models_with_dropout_only():
+    cfg = train.LabConfig(methods=("none", "gaussian"), p=0.5, input_p=0.2, depth=2)
+    none, gauss = cfg.runs()
+    assert none.slots == (None, None, None)
+    assert gauss.slots == (("standard", 0.2), ("gaussian", 0.5), ("gaussian", 0.5))
+
+
+@pytest.mark.parametrize("bad", [dict(arch="cnn"),  # the MLP default's "standard" is not a conv method
+                                 dict(arch="cnn", methods=("spatial",), task="moons"),
+                                 dict(arch="cnn", methods=("spatial",), input_p=0.2),
+                                 dict(methods=("spatial",)), dict(input_p=1.5), dict(arch="rnn")])
+def test_lab_model_choices_are_checked(bad):
+    with pytest.raises(ValueError):
+        train.LabConfig(**bad)
