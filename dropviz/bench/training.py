@@ -20,13 +20,14 @@ _keys = itertools.count()
 def _bare(cfg: lab.RunConfig) -> None:
     """The same training as lab.train_run, written as the plain loop everyone writes (no callbacks, no checks)."""
     split = lab.split_for(cfg)
-    xt, yt, xv, yv = split.x_train, split.y_train, split.x_val, split.y_val
-    model = models.mlp(split.features, split.classes, cfg.width, cfg.depth, cfg.slots, seed=cfg.seed)
+    xt, yt, xv, yv = (t.to(cfg.device) for t in (split.x_train, split.y_train, split.x_val, split.y_val))
+    model = models.mlp(split.features, split.classes, cfg.width, cfg.depth, cfg.slots, seed=cfg.seed,
+                       device=cfg.device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     g = torch.Generator().manual_seed(cfg.seed + 2)
     per_epoch = math.ceil(cfg.train_size / cfg.batch)
     for _ in range(cfg.epochs):
-        order = torch.randperm(cfg.train_size, generator=g)
+        order = torch.randperm(cfg.train_size, generator=g).to(cfg.device)  # drawn on the CPU, as the lab does
         for b in range(per_epoch):
             idx = order[b * cfg.batch:(b + 1) * cfg.batch]
             loss = F.cross_entropy(model(xt[idx]), yt[idx])
@@ -54,23 +55,23 @@ def _queued(q: jobs.JobQueue, cfg: lab.RunConfig) -> None:
 
 @benchmark("train_loop")
 def train_loop(device: str, quick: bool) -> Pair:
-    default = lab.LabConfig(device="cpu")
+    default = lab.LabConfig(device=device)
     cfg = default.runs()[1]  # the lab's default model with dropout
     if quick:
-        cfg = lab.RunConfig(slots=cfg.slots, width=32, epochs=5)
+        cfg = lab.RunConfig(slots=cfg.slots, width=32, epochs=5, device=device)
     q = jobs.InProcessQueue(max_running=1, keep_results=2, max_queued=4)
     t0 = time.perf_counter()
-    lab.run_lab(default if not quick else lab.LabConfig(width=32, epochs=5))
+    lab.run_lab(default if not quick else lab.LabConfig(width=32, epochs=5, device=device))
     wall = time.perf_counter() - t0
 
     def ours() -> None:
         _queued(q, cfg)
 
     def bare() -> None:
-        with engine.cpu_threads(1):  # what the lab uses on the CPU
+        with engine.cpu_threads(1 if device == "cpu" else None):  # what the lab uses on the CPU
             _bare(cfg)
 
     what = (f"lab train_run as a queued job vs bare torch loop, {cfg.depth}×{cfg.width} MLP, {cfg.epochs} epochs of "
-            f"{cfg.train_size} digits (cpu); the lab's {'quick' if quick else 'default'} comparison "
+            f"{cfg.train_size} digits ({device}); the lab's {'quick' if quick else 'default'} comparison "
             f"({len(default.methods)} models) took {wall:.2f} s")
     return Pair(ours, bare, what)
