@@ -28,20 +28,12 @@ ui.plot(figs.task_figure(ui.compute(train.task_preview, max_lag=max_lag, seed=se
 
 st.subheader(_("Recall accuracy against lag"))
 config = train.ExperimentConfig(p=p, hidden=hidden, max_lag=max_lag, steps=steps, seed=seed, device=device)
-experiment = ui.trained(config)
-if experiment is None:
-    default = config == train.ExperimentConfig(device=device)
-    st.caption(_("{models} models × {seeds} seeds × {steps} steps on {device}; {capacity}, results shared by every "
-                 "visitor.").format(models=len(config.methods), seeds=config.seeds, steps=i18n.fmt(steps, 0),
-                                    device=device.upper(), capacity=ui.capacity()))
-    label = _("Train these {n} models").format(n=ui.number_word(len(config.runs())) if english else len(config.runs()))
-    tried = ui.queue().status(config) is not None  # trained before and dropped, stopped, or failed
-    idle = not ui.in_progress(config)
-    pressed = idle and (not default or tried) and st.button(label, type="primary", icon=":material/model_training:")
-    experiment = ui.train_job(train.run_experiment, config, start=pressed, auto=default, what=_("Training"))
-    if experiment is None and idle and not tried and not default:
-        st.info(_("These settings have not been trained yet. Press **Train** (the default settings are "
-                  "trained once and shown to everyone at once)."), icon=":material/info:")
+experiment = ui.trained_or_button(
+    train.run_experiment, config, train.ExperimentConfig(device=device), what=_("Training"), key="train-memory",
+    label=_("Train these {n} models").format(n=ui.number_word(len(config.runs())) if english else len(config.runs())),
+    caption=_("{models} models × {seeds} seeds × {steps} steps on {device}; {capacity}, results shared by every "
+              "visitor.").format(models=len(config.methods), seeds=config.seeds, steps=i18n.fmt(steps, 0),
+                                 device=device.upper(), capacity=ui.capacity()))
 if experiment is not None:
     window, control = longest_lags(config.max_lag), short_lags(config.max_lag)
     ui.plot(figs.memory_figure(experiment, window, control), key="memory", csv="accuracy-vs-lag")

@@ -49,22 +49,14 @@ ui.plot(figs.preview_figure(ui.compute(lab.preview, task=task, train_size=train_
 
 config = lab.LabConfig(task=task, methods=chosen, p=p, width=width, depth=depth, epochs=epochs,
                        train_size=train_size, seed=seed, device=device, arch=arch, input_p=input_p)
-result = ui.trained(config)
-if result is None:
-    default = config in lab.defaults(device)
-    st.caption(ngettext("{n} model × {steps} steps on {device}; {capacity}, results shared by every visitor.",
-                        "{n} models × {steps} steps on {device}; {capacity}, results shared by every visitor.",
-                        len(chosen)).format(n=len(chosen), steps=fmt(config.runs()[0].steps, 0),
-                                            device=device.upper(), capacity=ui.capacity()))
-    tried = ui.queue().status(config) is not None
-    idle = not ui.in_progress(config)
-    pressed = idle and (not default or tried) and st.button(
-        ngettext("Train {n} model", "Train {n} models", len(chosen)).format(n=len(chosen)), type="primary",
-        icon=":material/model_training:")
-    result = ui.train_job(lab.run_lab, config, start=pressed, auto=default, what=_("Training"))
-    if result is None and idle and not tried and not default:
-        st.info(_("These settings have not been trained yet. Press **Train** (the default settings are trained "
-                  "once and shown to everyone at once)."), icon=":material/info:")
+steps = sum(r.steps for r in config.runs())
+result = ui.trained_or_button(
+    lab.run_lab, config, config if config in lab.defaults(device) else None, what=_("Training"), key="train-lab",
+    label=ngettext("Train {n} model", "Train {n} models", len(chosen)).format(n=len(chosen)),
+    caption=ngettext("{n} model, {steps} steps on {device}; {capacity}, results shared by every visitor.",
+                     "{n} models, {steps} steps in all on {device}; {capacity}, results shared by every visitor.",
+                     len(chosen)).format(n=len(chosen), steps=fmt(steps, 0), device=device.upper(),
+                                         capacity=ui.capacity()))
 if result is not None:
     ui.plot(figs.curves_figure(result), key="curves")
     ui.table(lab.shown(result.table()), csv_name="training-results")

@@ -35,7 +35,7 @@ def N_(message: str) -> str:
     return message
 
 
-STEP_TEXT = N_("step {done}/{steps} · loss {loss}")  # the progress line of :func:`fit`
+STEP_TEXT = N_("loss {loss}")  # the progress line of :func:`fit` (the page shows the step counts itself)
 # Translates the progress line: identity here; dropviz.i18n.gettext is installed by the job wrapper (in-process and
 # RQ workers alike) when it runs a job, in its submitter's language: dropviz.i18n.InLanguage.
 gettext: Callable[[str], str] = str
@@ -312,7 +312,8 @@ def cpu_threads(n: int | None) -> Iterator[None]:
 
 class Within:
     """One run's view of a whole experiment's context: its steps counted after the ``before`` steps of the runs
-    before it, out of the experiment's ``total``, labelled with the run (``"naive, epoch 3"``). Cancels pass through."""
+    before it, out of the experiment's ``total``, labelled with the run (``"naive · loss 0.52"``). Cancels pass
+    through."""
 
     def __init__(self, ctx: StepContext | None, before: int, total: int, label: str):
         self.ctx, self.before, self.total, self.label = ctx, before, total, label
@@ -323,4 +324,4 @@ class Within:
 
     def report(self, done: int, total: int, text: str = "") -> None:
         if self.ctx is not None:
-            self.ctx.report(self.before + done, self.total, f"{self.label}, {text}" if text else self.label)
+            self.ctx.report(self.before + done, self.total, f"{self.label} · {text}" if text else self.label)

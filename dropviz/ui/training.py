@@ -171,7 +171,7 @@ def _job_panel_body(q: jobs.JobQueue, config: Hashable, status: jobs.JobStatus, 
     else:
         pr = status.progress
         frac = pr.done / pr.total if pr.total else 0.0
-        st.progress(frac, text=_("{what}: {progress}, step {done} of {total}").format(
+        st.progress(frac, text=_("{what}: {done} of {total} steps · {progress}").format(
             what=what, progress=_(pr.text) if pr.text else _("starting"), done=fmt(pr.done, 0),
             total=fmt(pr.total, 0)) if pr.total else _("{what}: starting…").format(what=what))
     if _owner() not in q.owners(config):

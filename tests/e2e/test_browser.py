@@ -482,3 +482,24 @@ def test_rnn_memory_training_shows_progress_and_stops(server, page):
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("The training was stopped").wait_for(timeout=30_000)
     assert page.locator(".js-plotly-plot").count() == 1
+
+
+def test_lab_cnn_trains_by_default_and_a_lab_training_stops(server, page):
+    page.goto(f"{server}/lab")
+    settle(page, timeout_s=600)
+    page.locator('[data-testid="stMain"]').get_by_role("radio", name="cnn", exact=True).click()  # a real click
+    page.wait_for_function("location.search.includes('model=cnn')", timeout=30_000)
+    settle(page, timeout_s=300)  # the CNN's default comparison trains once per server, without a click
+    curves = page.locator(".js-plotly-plot").nth(1)
+    names = curves.evaluate("e => e.data.map(t => t.name)")
+    assert {"no dropout · validation", "SpatialDropout · validation"} <= set(names), names
+    assert "Conv channels" in page.locator('[data-testid="stMain"]').inner_text()
+    screenshot(page, "lab-cnn")
+    page.goto(f"{server}/lab?model=cnn&cnn_methods=none&cnn_methods=dropblock&cnn_methods=maxdrop&epochs=200"
+              "&train=1000&channels=64")  # other settings: trained only on the button, and stoppable
+    settle(page)
+    page.get_by_role("button", name=re.compile(r"^Train 3 models$")).click()
+    page.wait_for_function("document.querySelector('[data-testid=\"stProgress\"]') !== null", timeout=120_000)
+    screenshot(page, "lab-training")
+    page.get_by_role("button", name="Stop").first.click()
+    page.get_by_text("The training was stopped").wait_for(timeout=30_000)
