@@ -19,18 +19,18 @@ arch = ui.choice(_("Model"), lab.ARCHS, lab.LabConfig.arch, key="model",
                  help=_("mlp: dense layers, dense methods. cnn: conv 3×3 → ReLU → max-pool → linear on the 8×8 "
                         "images, conv methods on its feature maps.")) if task == "digits" else "mlp"
 if arch == "cnn":  # its own URL key: a link's dense methods are not wrong for the MLP
-    chosen = ui.choices(_("Methods (one model each; registry ids)"), lab.lab_methods("cnn"), lab.CNN_METHODS,
+    chosen = ui.choices(_("Methods (one model each)"), lab.lab_methods("cnn"), lab.CNN_METHODS,
                         key="cnn_methods", most=lab.MAX_METHODS)
     p, width = ui.controls(
-        lambda: ui.p_slider(key="cnn_p", default=lab.CNN_P),  # its own key: the MLP's default is 0.5
+        lambda: ui.p_slider(key="cnn_p", default=lab.CNN_P, hi=0.9),  # own key: the MLP's default is 0.5
         lambda: ui.bound_slider(_("Conv channels"), 8, lab.CNN_MAX_CHANNELS, lab.CNN_CHANNELS, 8, key="channels"),
     )
     depth, input_p = lab.LabConfig.depth, 0.0
 else:
-    chosen = ui.choices(_("Methods (one model each; registry ids)"), lab.lab_methods(), lab.LabConfig.methods,
+    chosen = ui.choices(_("Methods (one model each)"), lab.lab_methods(), lab.LabConfig.methods,
                         key="methods", most=lab.MAX_METHODS)
     p, input_p, width, depth = ui.controls(
-        ui.p_slider,
+        lambda: ui.p_slider(hi=0.9),  # at p = 1 every unit is dropped: nothing would train
         lambda: ui.p_slider(_("Input dropout p"), key="input_p", default=0.0, hi=0.8,
                             help=_("Standard dropout on the input pixels or points, in every model with dropout "
                                    "(not in none); 0 = off. The classic setting is 0.2.")),
@@ -39,10 +39,13 @@ else:
         lambda: ui.bound_slider(_("Hidden layers"), 1, lab.LIMITS["depth"][1], lab.LabConfig.depth, 1,
                                 key="depth"),
     )
+# The CNN keeps its own epochs and examples in the URL: its default (the digits) differs from the MLP's.
+base = lab.defaults(device)[1] if arch == "cnn" else lab.LabConfig()
+prefix = "cnn_" if arch == "cnn" else ""
 epochs, train_size = ui.controls(
-    lambda: ui.bound_slider(_("Epochs"), 10, lab.LIMITS["epochs"][1], lab.LabConfig.epochs, 10, key="epochs"),
-    lambda: ui.bound_slider(_("Training examples"), 30, lab.LIMITS["train_size"][1], lab.LabConfig.train_size, 10,
-                            key="train", help=_("Validation always uses 600 other examples.")),
+    lambda: ui.bound_slider(_("Epochs"), 10, lab.LIMITS["epochs"][1], base.epochs, 10, key=prefix + "epochs"),
+    lambda: ui.bound_slider(_("Training examples"), 30, lab.LIMITS["train_size"][1], base.train_size, 10,
+                            key=prefix + "train", help=_("Validation always uses 600 other examples.")),
 )
 
 ui.plot(figs.preview_figure(ui.compute(lab.preview, task=task, train_size=train_size, seed=seed)), key="data")
@@ -59,17 +62,19 @@ result = ui.trained_or_button(
                                          capacity=ui.capacity()))
 if result is not None:
     ui.plot(figs.curves_figure(result), key="curves")
+    st.markdown("  \n".join(figs.overfit_summary(result)))
     ui.table(lab.shown(result.table()), csv_name="training-results")
     if task in data.TASKS:
         st.subheader(_("Decision boundaries"))
         ui.plot(figs.boundaries_figure(result), key="boundaries")
 
-st.subheader(_("Does dropout tame overfitting? Three seeds"))
+st.subheader(_("Does dropout tame overfitting on real digits? Three seeds"))
 over_cfg = lab.OverfitConfig(device=device)
-st.caption(_("The default model ({n} training digits, {depth}×{width}, {epochs} epochs) at p = {p}, with and "
-             "without dropout, on seeds 0–{last}: trained once per server, whatever the sliders say.").format(
-    n=lab.LabConfig.train_size, depth=lab.LabConfig.depth, width=lab.LabConfig.width, epochs=lab.LabConfig.epochs,
-    p=f"{over_cfg.p:g}", last=over_cfg.seeds - 1))
+st.caption(_("A {depth}×{width} MLP on {n} training digits (600 others validate), {epochs} epochs, at p = {p}, with "
+             "and without dropout, on seeds 0–{last}: trained once per server, whatever the sliders say.").format(
+    n=over_cfg.train_size, depth=over_cfg.depth, width=over_cfg.width, epochs=over_cfg.epochs, p=f"{over_cfg.p:g}",
+    last=over_cfg.seeds - 1))
 over = ui.train_job(lab.run_overfit, over_cfg, auto=True, what=_("Three seeds"))
 if over is not None:
-    ui.show_claim_results([claims.get(cid).result(overfitting(over)) for cid in ui.page_claims()])
+    ui.show_claim_results([claims.get(cid).result(overfitting(over)) for cid in ui.page_claims()],
+                          evidence=lambda: ui.table(lab.shown(lab.overfit_table(over)), csv_name="overfitting-seeds"))

@@ -43,6 +43,20 @@ def curves_figure(result: LabResult) -> go.Figure:
     return fig
 
 
+def overfit_summary(result: LabResult) -> list[str]:
+    """Per model, read off its curves: the epoch of its lowest validation loss and how far the loss climbed
+    after it (overfitting: the training loss kept falling while the validation loss rose)."""
+    lines = []
+    for method, run in zip(result.config.methods, result.runs, strict=True):
+        best = int(np.argmin(run.val_loss))
+        low, end = float(run.val_loss[best]), float(run.val_loss[-1])
+        lines.append(_("**{method}**: validation loss lowest at epoch {epoch} ({low}), {end} after epoch {last} "
+                       "({rise}); training loss {train} at the end.").format(
+            method=label(method), epoch=best + 1, low=f"{low:.3f}", end=f"{end:.3f}", last=len(run.val_loss),
+            rise=f"{(end - low) / low:+.0%}" if low > 0 else "—", train=f"{float(run.train_loss[-1]):.3g}"))
+    return lines
+
+
 def boundaries_figure(result: LabResult) -> go.Figure:
     """Each model's P(class 1) over the plane (orange: class 0, blue: class 1) with the training points."""
     runs = [(m, r) for m, r in zip(result.config.methods, result.runs, strict=True) if r.boundary is not None]
@@ -143,8 +157,10 @@ def preview_figure(pv: Preview) -> go.Figure:
         pts = pv.x[pv.y == cls]
         fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=_("class {k}").format(k=cls),
                         marker=dict(color=col, size=7, line=dict(color="white", width=1)))
-    style(fig, title=_("{task}: the {n} training points").format(task=pv.task, n=pv.n_train), height=300)
+    style(fig, title=_("{task}: the {n} training points").format(task=pv.task, n=pv.n_train), height=380,
+          legend_below=True)
     fig.update_yaxes(scaleanchor="x")
+    fig.update_xaxes(constrain="domain")  # equal scales by narrowing the plot, not by widening x's range
     return fig
 
 

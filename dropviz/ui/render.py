@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
@@ -103,12 +104,13 @@ def _mark(status: str) -> str:
 
 
 def show_claim_results(results: list[claims.ClaimResult], *, params: dict | None = None,
-                       note: str | None = None) -> None:
+                       note: str | None = None, evidence: Callable[[], None] | None = None) -> None:
     """The claims panel for results measured elsewhere (e.g. on a model this page just trained). Each claim
     leads with its plain statement and the number just measured, named in words; the claim id, the criterion and
     the tolerance (what a practitioner checks) are folded into a details expander. A claim with a question
     (:mod:`dropviz.claims.questions`) is first asked (:func:`ask`): its statement and number appear only once
-    the guess is committed. The numbers download as CSV (those still asked are left out)."""
+    the guess is committed. The numbers download as CSV (those still asked are left out). ``evidence`` draws
+    what the claims were measured on (e.g. a table per seed): in the panel, once a claim is shown."""
     T = panel_text
     with st.container(border=True):
         st.markdown(f"**{_(T.HEADING)}**")
@@ -128,6 +130,8 @@ def show_claim_results(results: list[claims.ClaimResult], *, params: dict | None
             st.markdown(f"{_mark(r.status)} {r.shown_text()}  \n{now}")
         if not shown:
             return
+        if evidence is not None:
+            evidence()
         with st.expander(_(T.DETAILS), icon=":material/query_stats:"):
             for r in shown:
                 st.markdown(f"`{r.id}` **{_(T.STATUS[r.status])}** {number(r.value, '.6g')} "

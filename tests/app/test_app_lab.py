@@ -41,6 +41,9 @@ def test_lab_default_trains_in_the_background_then_shows_curves_table_and_claim(
     assert len(at.dataframe) == 1 and list(at.dataframe[0].value["method"]) == ["none", "standard"]
     text = _text(answer_questions(at))  # predict, then reveal: the claim shows once the guess is in
     assert "`training.dropout_reduces_overfitting`" in text and "PASS" in text and "FAIL" not in text
+    seeds = at.dataframe[1].value  # what the claim averages, shown with it once revealed
+    assert list(seeds["seed"]) == [0, 0, 1, 1, 2, 2] and list(seeds["method"]) == ["none", "standard"] * 3
+    assert any("validation loss lowest at epoch" in m.value for m in at.markdown)  # read off the curves
     assert not [b for b in at.button if b.label.startswith("Train")]
 
 
@@ -162,9 +165,9 @@ def test_lab_offers_every_dense_method_and_trains_dropconnect_and_standout_on_th
 
 def test_lab_cnn_default_trains_in_the_background_with_conv_methods():
     cnn = lab.defaults(ui.device())[1]
-    at = open_page(LAB, {"model": "cnn"})
+    at = open_page(LAB, {"task": "digits", "model": "cnn"})
     assert_clean(at, "cnn")
-    assert [s.key for s in at.slider] == ["cnn_p", "channels", "epochs", "train"]  # no depth, no input p
+    assert [s.key for s in at.slider] == ["cnn_p", "channels", "cnn_epochs", "cnn_train"]  # no depth, no input p
     at = wait_until(at, lambda: ui.trained(cnn) is not None, timeout=180)
     assert_clean(at, "trained")
     assert list(at.dataframe[0].value["method"]) == list(lab.CNN_METHODS)

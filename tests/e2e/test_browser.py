@@ -487,7 +487,11 @@ def test_rnn_memory_training_shows_progress_and_stops(server, page):
 def test_lab_cnn_trains_by_default_and_a_lab_training_stops(server, page):
     page.goto(f"{server}/lab")
     settle(page, timeout_s=600)
-    page.locator('[data-testid="stMain"]').get_by_role("radio", name="cnn", exact=True).click()  # a real click
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_role("radio", name="digits", exact=True).click()  # real clicks: the CNN is offered for the digits
+    page.wait_for_function("location.search.includes('task=digits')", timeout=30_000)
+    settle(page)
+    main.get_by_role("radio", name="cnn", exact=True).click()
     page.wait_for_function("location.search.includes('model=cnn')", timeout=30_000)
     settle(page, timeout_s=300)  # the CNN's default comparison trains once per server, without a click
     curves = page.locator(".js-plotly-plot").nth(1)
@@ -495,8 +499,8 @@ def test_lab_cnn_trains_by_default_and_a_lab_training_stops(server, page):
     assert {"no dropout · validation", "SpatialDropout · validation"} <= set(names), names
     assert "Conv channels" in page.locator('[data-testid="stMain"]').inner_text()
     screenshot(page, "lab-cnn")
-    page.goto(f"{server}/lab?model=cnn&cnn_methods=none&cnn_methods=dropblock&cnn_methods=maxdrop&epochs=200"
-              "&train=1000&channels=64")  # other settings: trained only on the button, and stoppable
+    page.goto(f"{server}/lab?task=digits&model=cnn&cnn_methods=none&cnn_methods=dropblock&cnn_methods=maxdrop"
+              "&cnn_epochs=200&cnn_train=1000&channels=64")  # other settings: trained only on the button, stoppable
     settle(page)
     page.get_by_role("button", name=re.compile(r"^Train 3 models$")).click()
     page.wait_for_function("document.querySelector('[data-testid=\"stProgress\"]') !== null", timeout=120_000)

@@ -11,7 +11,7 @@ import pytest
 from dropviz import train
 from dropviz.train import engine, lab
 
-SMALL = dict(width=16, depth=1, epochs=8, train_size=60)
+SMALL = dict(task="digits", width=16, depth=1, epochs=8, train_size=60)
 
 
 def test_loss_falls_on_an_easy_task_and_the_boundary_is_drawn():
@@ -113,7 +113,8 @@ def test_the_lab_cnn_offers_the_conv_methods_and_puts_them_on_the_feature_maps()
 
     conv = {m.id for m in methods.METHODS if m.family == "conv"}
     assert "spatial" in lab.lab_methods("cnn") and set(lab.lab_methods("cnn")) - {"none"} <= conv
-    cfg = train.LabConfig(methods=("none", "dropblock"), p=0.2, width=8, epochs=5, train_size=60, arch="cnn")
+    cfg = train.LabConfig(task="digits", methods=("none", "dropblock"), p=0.2, width=8, epochs=5, train_size=60,
+                          arch="cnn")
     none, block = cfg.runs()
     assert none.slots == (None, None, None) and block.slots == (("dropblock", 0.2), None, None)
     assert none.arch == block.arch == "cnn"
@@ -130,9 +131,9 @@ def test_input_dropout_has_its_own_p_in_the_models_with_dropout_only():
     assert gauss.slots == (("standard", 0.2), ("gaussian", 0.5), ("gaussian", 0.5))
 
 
-@pytest.mark.parametrize("bad", [dict(arch="cnn"),  # the MLP default's "standard" is not a conv method
+@pytest.mark.parametrize("bad", [dict(arch="cnn", task="digits"),  # the MLP default's "standard" is not conv
                                  dict(arch="cnn", methods=("spatial",), task="moons"),
-                                 dict(arch="cnn", methods=("spatial",), input_p=0.2),
+                                 dict(arch="cnn", methods=("spatial",), task="digits", input_p=0.2),
                                  dict(methods=("spatial",)), dict(input_p=1.5), dict(arch="rnn")])
 def test_lab_model_choices_are_checked(bad):
     with pytest.raises(ValueError):
