@@ -35,7 +35,7 @@ def N_(message: str) -> str:
     return message
 
 
-STEP_TEXT = N_("loss {loss}")  # the progress line of :func:`fit` (the page shows the step counts itself)
+STEP_TEXT = N_("minibatch loss {loss}")  # the progress line of :func:`fit` (the page shows the step counts itself)
 # Translates the progress line: identity here; dropviz.i18n.gettext is installed by the job wrapper (in-process and
 # RQ workers alike) when it runs a job, in its submitter's language: dropviz.i18n.InLanguage.
 gettext: Callable[[str], str] = str

@@ -214,10 +214,15 @@ def choices(label: str, options: tuple[str, ...], default: tuple[str, ...], *, k
     choice gives the default too, and more than ``most`` the first ``most`` (both said on the page)."""
     label, help = _(label), (_(help) if help else help)
     values = st.query_params.get_all(key)
+    if any("," in v for v in values):  # a hand-written link (?methods=none,standard): the repeated form it means
+        values = [p.strip() for v in values for p in v.split(",") if p.strip()]
+        if all(v in options for v in values):  # the widget reads the link as the run began: run again on it
+            st.query_params[key] = values
+            st.rerun()
     if values and not all(v in options for v in values):
         shown = "&".join(f"{key}={v}" for v in values)[:80]
         st.warning(_("Ignored the link's `{shown}`: {requirement}").format(shown=shown, requirement=_(
-            "each `{key}` must be one of {options}. Showing the default instead.").format(
+            "every value of `{key}` must be one of {options}. Showing the default instead.").format(
                 key=key, options=", ".join(options))), icon=":material/link_off:")
         del st.query_params[key]
     with _control(key, label) as hide:

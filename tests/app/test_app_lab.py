@@ -189,3 +189,15 @@ def test_lab_more_methods_than_a_run_takes_are_cut_with_a_message(monkeypatch):
     assert any("At most 3" in w.value for w in at.warning), [w.value for w in at.warning]
     assert [b.label for b in at.button if b.label.startswith("Train")] == ["Train 3 models"]
     assert all(not isinstance(c, lab.LabConfig) or len(c.methods) <= lab.MAX_METHODS for c in submitted)
+
+
+def test_a_hand_written_comma_list_of_methods_is_read_as_the_list(monkeypatch):
+    record_submissions(monkeypatch)
+    at = open_page(LAB, {**TINY, "methods": "gaussian"})
+    assert [b.label for b in at.button if b.label.startswith("Train")] == ["Train 1 model"]
+    at = open_page(LAB, {**TINY, "methods": "none,gaussian,standout"})
+    assert_clean(at, "comma list")
+    assert not at.warning, [w.value for w in at.warning]
+    assert [b.label for b in at.button if b.label.startswith("Train")] == ["Train 3 models"]
+    at = open_page(LAB, {**TINY, "methods": "none,standard,gaussian,dropconnect,standout"})
+    assert [w.value for w in at.warning if "At most 3" in w.value], [w.value for w in at.warning]

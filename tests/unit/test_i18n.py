@@ -258,5 +258,5 @@ def test_a_job_reports_progress_in_its_submitters_language():
 
     jobs.Task(i18n.InLanguage(_fit_two_steps, "zh"), None)(Ctx())
     jobs.Task(i18n.InLanguage(_fit_two_steps, "en"), None)(Ctx())
-    assert lines == ["损失 0.5", "损失 0.5", "loss 0.5", "loss 0.5"]
+    assert lines == ["小批量损失 0.5", "小批量损失 0.5", "minibatch loss 0.5", "minibatch loss 0.5"]
     assert jobs.Task(i18n.InLanguage(_fit_two_steps, "es"), None).name.endswith("_fit_two_steps")

@@ -64,7 +64,7 @@ def test_progress_is_throttled_and_always_ends_on_the_last_step():
     losses = regression(0, steps=10, ctx=engine.Context(on_progress=seen.append), every=3)
     assert [p.step for p in seen] == [3, 6, 9, 10] and all(p.total == 10 for p in seen)
     assert seen[-1].step == seen[-1].total and seen[-1].loss == losses[-1]
-    assert seen[-1].text == f"loss {losses[-1]:.4g}"  # the step counts are in step/total, shown by the page
+    assert seen[-1].text == f"minibatch loss {losses[-1]:.4g}"  # the step counts are in step/total, shown by the page
 
 
 def test_fit_accepts_any_context_with_check_and_report():
