@@ -22,7 +22,7 @@ st.subheader(_("One layer, one example"))
 st.caption(_("z = W x, y = dropout(z), L = u · y (so the upstream gradient ∂L/∂y is u). Left: per unit, the mask "
              "m = 1[kept]/(1−p) the forward pass drew, u, autograd's ∂L/∂z and m ⊙ u: the last two rows agree. "
              "Right: ∂L/∂W = (∂L/∂z) xᵀ, drawn with one column per hidden unit (the weights into it): every dropped "
-             "unit's column is exactly zero. Red: negative, blue: positive, white: exactly 0."))
+             "unit's column is exactly zero. Blue: positive, orange: negative, white: exactly 0."))
 ui.plot(figs.backprop_figure(ui.compute(demo.backprop, p=p, seed=seed, units=units)), key="backprop")
 
 st.subheader(_("A minibatch: the update averages per-example gradients"))

@@ -138,7 +138,9 @@ def minibatch_figure(m: Minibatch) -> go.Figure:
     kept = (m.mask != 0).astype(np.float32)
     fig.add_trace(heatmap(kept, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]], showscale=False,
                           hover=_kept_hover()), row=1, col=1)
-    top = float(max(m.per_example.max(), m.averaged.max())) or 1.0  # one scale for both; 1 when all are zero
+    # one scale for both, from the float32 values the heatmaps carry (so the largest is the darkest colour); 1 when
+    # every gradient is zero, so an all-zero panel is all white rather than mid-scale
+    top = float(max(m.per_example.astype(np.float32).max(), m.averaged.astype(np.float32).max())) or 1.0
     fig.add_trace(heatmap(m.per_example, zmin=0, zmax=top, colorscale=NORM_SCALE, showscale=False,
                           hover=_("example {y}, unit {x}: {z}").format(y="%{y}", x="%{x}", z="%{z:.3g}")
                           + "<extra></extra>"), row=1, col=2)
