@@ -20,8 +20,9 @@ p, units, batch = ui.controls(
 
 st.subheader(_("One layer, one example"))
 st.caption(_("z = W x, y = dropout(z), L = u · y (so the upstream gradient ∂L/∂y is u). Left: per unit, the mask "
-             "the forward pass drew, u, autograd's ∂L/∂z and m ⊙ u: the last two rows agree. Right: ∂L/∂W = "
-             "(∂L/∂z) xᵀ, with a zero column for every dropped unit."))
+             "m = 1[kept]/(1−p) the forward pass drew, u, autograd's ∂L/∂z and m ⊙ u: the last two rows agree. "
+             "Right: ∂L/∂W = (∂L/∂z) xᵀ, drawn with one column per hidden unit (the weights into it): every dropped "
+             "unit's column is exactly zero. Blue: positive, orange: negative, white: exactly 0."))
 ui.plot(figs.backprop_figure(ui.compute(demo.backprop, p=p, seed=seed, units=units)), key="backprop")
 
 st.subheader(_("A minibatch: the update averages per-example gradients"))
@@ -29,12 +30,13 @@ mb = ui.compute(demo.minibatch, p=p, seed=seed, batch=batch, units=units)
 st.caption(_("A linear hidden layer of {units} units with dropout, a linear read-out, squared error, {batch} "
              "examples each with its own mask. A unit's weights get no gradient from an example that dropped it, "
              "but the update is the mean over the batch, so they still move unless every example dropped the "
-             "unit.").format(units=units, batch=batch))
+             "unit. Middle and right share one colour scale: white is exactly 0, any nonzero norm is at least the "
+             "palest orange.").format(units=units, batch=batch))
 ui.plot(figs.minibatch_figure(mb), key="minibatch")
 
 st.subheader(_("A zero gradient does not mean no move"))
 if mb.unit < 0:
-    st.info(_("No later example dropped a unit with a gradient at this seed and p; try another seed."))
+    st.info(mb.no_unit_reason())
 else:  # the result's own explanation: shown in full, also in presenter mode
     st.markdown(i18n.prose("backprop", "zero-gradient", unit=mb.unit, lr=f"{mb.lr:g}", momentum=f"{mb.momentum:g}",
                            betas=str(mb.betas)))

@@ -1,7 +1,7 @@
 """Claims of "the mask in backprop": the forward mask is the backward mask, a minibatch update still moves the
 weights of a unit dropped for some examples, and momentum/Adam move a weight whose gradient is zero.
 
-References are closed forms written here: mask ⊙ upstream / (1−p) with the mask read back from the layer's output,
+References are closed forms written here: 1[kept] ⊙ upstream / (1−p) with 1[kept] read back from the layer's output,
 ∂L/∂W = (∂L/∂z) xᵀ, and torch's SGD-momentum and Adam update rules written out.
 """
 
@@ -61,11 +61,12 @@ SHARED = Mutation("one mask per batch", "dropviz.masks.dense:bernoulli_mask", _o
 @claim(
     "backprop.same_mask_forward_backward",
     N_("Backprop uses the forward pass's mask: autograd's ∂L/∂z through the dropout layer equals "
-       "mask ⊙ upstream / (1−p), with the mask read back from the layer's output, and the weight gradient has "
-       "zero rows for the dropped units."),
+       "1[kept] ⊙ upstream / (1−p) = m ⊙ upstream, with 1[kept] read back from the layer's output, and every "
+       "weight into a dropped unit gets exactly zero gradient (its column of ∂L/∂W, drawn one column per hidden "
+       "unit, is zero)."),
     mutations=(Mutation("a fresh mask in backward", "dropviz.layers.dense:dropout", _fresh_mask_in_backward),
                Mutation("backward without 1/(1−p)", "dropviz.layers.dense:dropout", _unscaled_backward)),
-    measures=N_("largest difference between autograd's gradient and mask ⊙ upstream / (1−p)"))
+    measures=N_("largest difference between autograd's gradient and 1[kept] ⊙ upstream / (1−p)"))
 def same_mask_forward_backward(*, quick: bool = False, p: float = 0.3, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
     if p in (0.0, 1.0):
@@ -98,6 +99,11 @@ def same_mask_forward_backward(*, quick: bool = False, p: float = 0.3, seed: int
     measures=N_("fraction of partly dropped units whose weights still move"))
 def minibatch_update_nonzero(*, quick: bool = False, p: float = 0.3, seed: int = 0) -> Measurement:
     p = masks.check_p(p)
+    if p == 0:
+        return not_applicable(N_("at p = 0 no unit is ever dropped, so no unit is both dropped and kept"))
+    if p == 1:
+        return not_applicable(N_("at p = 1 every unit is dropped for every example, so no unit is both dropped "
+                                 "and kept"))
     if not 0.05 <= p <= 0.95:
         return not_applicable(Phrase(N_("p = {p:g}: almost no unit is both dropped and kept within one minibatch"),
                                      p=p))

@@ -128,8 +128,8 @@ QUESTIONS: dict[str, Question] = {q.claim: q for q in (
              pick=_holds(N_("yes, lower"), N_("no, higher"))),
     Question("backprop.same_mask_forward_backward",
              N_("In the backward pass, which hidden units get a zero gradient?"),
-             N_("Autograd multiplies the upstream gradient by the forward pass's own mask (÷(1−p)): the units "
-                "dropped going forward get exactly zero going back."),
+             N_("Autograd multiplies the upstream gradient by the forward pass's own mask m = 1[kept]/(1−p): the "
+                "units dropped going forward get exactly zero going back."),
              options=(N_("those dropped in the forward pass"), N_("a fresh random set"), N_("none of them")),
              pick=_holds(N_("those dropped in the forward pass"), N_("a fresh random set"))),
     Question("minibatch.shared_mask_higher_grad_variance",

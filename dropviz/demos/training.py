@@ -76,9 +76,25 @@ class Minibatch:
     def table(self) -> list[dict[str, object]]:
         """One row per optimiser: how far the chosen weight moved at each step (column and optimiser names in the
         reader's language)."""
-        return [{_("optimiser"): _(k), _("gradient at step 1"): f"{self.g1:.4g}", _("move at step 1"): f"{d1:+.4g}",
-                 _("gradient at step 2"): f"{self.g2:.4g}", _("move at step 2"): f"{d2:+.4g}"}
+        return [{_("optimiser"): _(k), _("gradient at step 1"): _number(self.g1), _("move at step 1"): _number(d1, "+"),
+                 _("gradient at step 2"): _number(self.g2), _("move at step 2"): _number(d2, "+")}
                 for k, (d1, d2) in self.moves.items()]
+
+    def no_unit_reason(self) -> str:
+        """Why no step-2 example dropped a unit with a step-1 gradient (``unit == -1``), in the reader's language:
+        at p = 0 and p = 1 it cannot happen at any seed, in between it is the luck of this seed's masks."""
+        if self.p == 0:
+            return _("At p = 0 dropout keeps every unit, so no example ever drops one and no weight's gradient is "
+                     "silenced: set p above 0 to see a zero gradient.")
+        if self.p == 1:
+            return _("At p = 1 every example drops every unit, so every gradient is already zero at step 1 and no "
+                     "optimiser has anything to remember: set p below 1 to see a zero gradient after a nonzero one.")
+        return _("No later example dropped a unit with a gradient at this seed and p; try another seed.")
+
+
+def _number(v: float, sign: str = "") -> str:
+    """A table value to 4 significant digits; an exact zero (either sign) is written "0", never "+0" or "-0"."""
+    return "0" if v == 0 else f"{v:{sign}.4g}"
 
 
 OPTIMISERS = ("SGD", N_("SGD + momentum"), "Adam")
@@ -101,8 +117,9 @@ def minibatch(p: float = 0.3, seed: int = 0, batch: int = 8, inputs: int = 5, un
     grad1 = w1.grad.detach().clone()
     mask1 = layer.last_mask.numpy()
 
-    # step 2: a one-example batch through the same layer (a fresh mask) that drops a unit with a step-1 gradient
-    # (a few seeded tries at most: at small p a single example may keep every unit)
+    # step 2: a separate one-example batch (a new example, not the minibatch) through the same layer (a fresh mask)
+    # that drops a unit with a step-1 gradient (a few seeded tries at most: at small p a single example may keep
+    # every unit; at p = 0 none is ever dropped and at p = 1 no step-1 gradient is nonzero, so no try can succeed)
     unit, grad2 = -1, torch.zeros_like(grad1)
     for _try in range(STEP2_TRIES):
         x2 = torch.randn(1, inputs, generator=g, dtype=torch.float64)

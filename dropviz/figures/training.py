@@ -14,7 +14,13 @@ from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
 from dropviz.i18n import _
 from dropviz.train.lab import LabResult, Preview
 
-GRAD_SCALE = [[0.0, pal.VERMILION], [0.5, "#FFFFFF"], [1.0, pal.BLUE]]  # diverging: negative red, zero white
+# Exact zeros must read as zero, not as "small": white is reserved for 0 and the smallest nonzero value (in
+# either direction) already starts from a visible tint, so a silenced gradient cannot pass for a weak one.
+ZERO_EDGE = 1e-6  # fraction of the colour range that is still white: only exact zeros in practice
+GRAD_SCALE = [[0.0, pal.VERMILION], [0.5 - ZERO_EDGE, "#F9D9C4"], [0.5, "#FFFFFF"], [0.5 + ZERO_EDGE, "#CFE3F2"],
+              [1.0, pal.BLUE]]  # diverging, zmin = −zmax: negative red, exactly zero white, positive blue
+CELL_GAP = "#BDBDBD"  # the plot background seen between heatmap cells
+NORM_SCALE = [[0.0, "#FFFFFF"], [ZERO_EDGE, "#F8D9A8"], [0.45, pal.ORANGE], [1.0, "#7A2900"]]  # zmin = 0: norms
 BOUNDARY_SCALE = [[0.0, "#F6C9A6"], [0.5, "#FFFFFF"], [1.0, "#A9CFEA"]]  # class 0 orange, class 1 blue
 
 
@@ -93,11 +99,13 @@ def _sym(a: np.ndarray) -> float:
 
 
 def backprop_figure(b: Backprop) -> go.Figure:
-    """Left: per unit, the forward mask, the upstream gradient, autograd's gradient and mask ⊙ upstream/(1−p).
-    Right: the weight gradient ∂L/∂W (inputs × units): dropped units' columns are exactly zero."""
+    """Left: per unit, the forward mask m = 1[kept]/(1−p), the upstream gradient u, autograd's ∂L/∂z and m ⊙ u.
+    Right: the weight gradient ∂L/∂W drawn with one column per hidden unit (W is units × inputs, so the picture is
+    its transpose, units along x as on the left): a dropped unit's column is exactly zero (white)."""
     rows = np.stack([b.mask, b.upstream, b.grad_z, b.mask * b.upstream])  # (4, units); mask already ÷(1−p)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12,
-                        subplot_titles=(_("Per unit: forward mask and gradients"), _("∂L/∂W (inputs × units)")))
+                        subplot_titles=(_("Per unit: forward mask and gradients"),
+                                        _("∂L/∂W, one column per hidden unit")))
     fig.update_annotations(font_size=14)
     names = [_("mask m (0 or 1/(1−p))"), _("upstream u = ∂L/∂y"), _("autograd ∂L/∂z"), "m ⊙ u"]
     h = heatmap(rows, zmin=-_sym(rows), zmax=_sym(rows), colorscale=GRAD_SCALE, showscale=False,
@@ -105,7 +113,8 @@ def backprop_figure(b: Backprop) -> go.Figure:
     h.update(y=names, text=np.round(rows, 2), texttemplate="%{text}", textfont=dict(size=12))
     fig.add_trace(h, row=1, col=1)
     gw = b.grad_w.T  # (inputs, units)
-    g = heatmap(gw, zmin=-_sym(gw), zmax=_sym(gw), colorscale=GRAD_SCALE, colorbar_title=_("gradient"),
+    g = heatmap(gw, zmin=-_sym(gw), zmax=_sym(gw), colorscale=GRAD_SCALE,
+                colorbar_title=_("gradient (white: exactly 0)"),
                 hover=_("input {y}, unit {x}: {z}").format(y="%{y}", x="%{x}", z="%{z:.3f}") + "<extra></extra>")
     fig.add_trace(g, row=1, col=2)
     for unit in np.flatnonzero(b.mask == 0):
@@ -114,30 +123,39 @@ def backprop_figure(b: Backprop) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     matrix_axes(fig, row=1, col=2, x_title=_("hidden unit (dotted: dropped)"), y_title=_("input"))
     fig.update_xaxes(title_text=_("hidden unit"), row=1, col=1)
+    fig.update_layout(plot_bgcolor=CELL_GAP)  # white cells (exact zeros) stay visible as cells, even all of them
     return fig
 
 
 def minibatch_figure(m: Minibatch) -> go.Figure:
     """Left: the minibatch's mask (examples × units). Middle: each example's gradient norm for each unit's weights
-    (zero where dropped). Right: the averaged gradient, the update, nonzero wherever any example kept the unit."""
-    fig = make_subplots(rows=1, cols=3, column_widths=[0.38, 0.38, 0.24], horizontal_spacing=0.07,
+    (exactly zero, white, where dropped). Right: the averaged gradient, the update, nonzero wherever any example
+    kept the unit. Middle and right share one fixed scale from 0 (so an all-zero panel, at p = 1, is all white)."""
+    fig = make_subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.08,
                         subplot_titles=(_("Mask (grey: dropped)"), _("‖∂L_b/∂w_unit‖ per example"),
                                         _("Update: ‖mean_b ∂L_b/∂w_unit‖")))
     fig.update_annotations(font_size=14)
     kept = (m.mask != 0).astype(np.float32)
     fig.add_trace(heatmap(kept, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]], showscale=False,
                           hover=_kept_hover()), row=1, col=1)
-    fig.add_trace(heatmap(m.per_example, zmin=0, colorscale="Greys", showscale=False,
+    # one scale for both, from the float32 values the heatmaps carry (so the largest is the darkest colour); 1 when
+    # every gradient is zero, so an all-zero panel is all white rather than mid-scale
+    top = float(max(m.per_example.astype(np.float32).max(), m.averaged.astype(np.float32).max())) or 1.0
+    fig.add_trace(heatmap(m.per_example, zmin=0, zmax=top, colorscale=NORM_SCALE, showscale=False,
                           hover=_("example {y}, unit {x}: {z}").format(y="%{y}", x="%{x}", z="%{z:.3g}")
                           + "<extra></extra>"), row=1, col=2)
-    fig.add_trace(heatmap(m.averaged[:, None].T, zmin=0, colorscale="Greys", showscale=False,
+    fig.add_trace(heatmap(m.averaged[:, None].T, zmin=0, zmax=top, colorscale=NORM_SCALE,
+                          colorbar_title=_("gradient norm (white: exactly 0)"),
                           hover=_("unit {x}: {z}").format(x="%{x}", z="%{z:.3g}") + "<extra></extra>"), row=1, col=3)
+    fig.update_traces(colorbar=dict(title_side="right", len=1.0), row=1, col=3)
     style(fig, height=330, legend=False)
     fig.update_yaxes(autorange="reversed")
     for col in (1, 2):
-        matrix_axes(fig, row=1, col=col, x_title=_("hidden unit"), y_title=_("example") if col == 1 else "")
-    matrix_axes(fig, row=1, col=3, x_title=_("hidden unit"))
-    fig.update_yaxes(showticklabels=False, row=1, col=3)
+        matrix_axes(fig, row=1, col=col, x_title=_("hidden unit"), y_title=_("example"))
+    matrix_axes(fig, row=1, col=3, x_title=_("hidden unit"), y_title=_("mean over the batch"))
+    fig.update_yaxes(showticklabels=False, ticks="", row=1, col=3)  # one row: its title says what it is
+    # grey gaps between cells, so a white (exactly zero) cell reads as a cell even when a whole panel is zero
+    fig.update_layout(plot_bgcolor=CELL_GAP)
     return fig
 
 

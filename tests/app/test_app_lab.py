@@ -90,8 +90,50 @@ def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
     table = at.dataframe[0].value
     assert list(table["optimiser"]) == ["SGD", "SGD + momentum", "Adam"]
     assert float(table["move at step 2"][0]) == 0.0 and float(table["move at step 2"][1]) != 0.0
+    assert table["move at step 2"][0] == "0" and table["gradient at step 2"][0] == "0"  # not "+0" or "-0"
+    assert "separate batch of a single new example" in " ".join(m.value for m in at.markdown)
+    _assert_zero_is_white(specs[1])
+    per_example = values(specs[1]["data"][1]["z"])
+    assert (per_example[values(specs[1]["data"][0]["z"]) == 0] == 0).all()  # dropped cells: exactly 0, white
+    assert (per_example > 0).any()
     text = _text(at)
     assert "`backprop.same_mask_forward_backward`" in text and "FAIL" not in text
+
+
+def _assert_zero_is_white(spec: dict) -> None:
+    """The minibatch figure's two gradient panels: one fixed scale from exactly 0, which alone is white, and a
+    colour bar that says so."""
+    grads = spec["data"][1:]
+    assert len(grads) == 2 and all(t["type"] == "heatmap" for t in grads)
+    assert {t["zmin"] for t in grads} == {0} and len({t["zmax"] for t in grads}) == 1
+    for t in grads:
+        scale = t["colorscale"]
+        assert scale[0] == [0.0, "#FFFFFF"] and scale[1][0] <= 1e-6 and scale[1][1].upper() != "#FFFFFF"
+        assert t["zmax"] >= float(values(t["z"]).max())
+    assert "white: exactly 0" in grads[1]["colorbar"]["title"]["text"]
+
+
+@pytest.mark.parametrize("p", ["0", "1"])
+def test_backprop_page_at_p_0_and_1_says_why_nothing_is_silenced(p):
+    at = open_page("pages/41_backprop.py", {"p": p})
+    assert_clean(at, f"p={p}")
+    specs = chart_specs(at)
+    assert len(specs) == 2
+    _assert_zero_is_white(specs[1])
+    grads = [values(t["z"]) for t in specs[1]["data"][1:]]
+    if p == "1":  # every gradient exactly zero: an all-white panel on the scale [0, 1], not mid-grey
+        assert all((g == 0).all() for g in grads) and specs[1]["data"][1]["zmax"] == 1
+    else:  # nothing dropped: every cell tinted
+        assert all((g > 0).all() for g in grads)
+    (info,) = at.info
+    want = "At p = 0 dropout keeps every unit" if p == "0" else "At p = 1 every example drops every unit"
+    assert want in info.value
+    assert "try another seed" not in info.value and not at.dataframe
+    answer_questions(at)
+    text = " ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)
+    assert ("at p = 0 no unit is ever dropped, so no unit is both dropped and kept" if p == "0" else
+            "at p = 1 every unit is dropped for every example, so no unit is both dropped and kept") in text
+    assert "almost no unit" not in text and "FAIL" not in text
 
 
 def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
