@@ -238,7 +238,8 @@ class VarianceShift:
 
     @property
     def ratio(self) -> float:
-        return self.test_var / self.train_var
+        """Test ÷ training variance; NaN at p = 1, where training drops everything (variance 0)."""
+        return self.test_var / self.train_var if self.train_var > 0 else float("nan")
 
     @property
     def predicted_ratio(self) -> float:
@@ -300,10 +301,10 @@ class TorchCall:
         headers say the mode: every train() number, then what is left after eval()."""
         keep = _("{kept} (1−p = {q} ± {se})").format(kept=f"{self.keep_rate:.4f}", q=f"{1 - p:g}",
                                                     se=f"{self.keep_se(p):.2g}")
-        return {_("call"): _(self.call), _("train(): kept fraction (1−p ± standard error)"): keep,
-                _("train(): kept value ÷ input"): round(self.kept_scale, 4),
+        return {_("call"): _(self.call), _("train(): kept fraction"): keep,
+                _("train(): kept ÷ input"): round(self.kept_scale, 4),
                 "1/(1 − p)": round(1 / (1 - p), 4) if p < 1 else None,
-                _("train(): maps all-or-nothing"): f"{self.whole_channels:.0%}",
+                _("train(): whole maps"): f"{self.whole_channels:.0%}",
                 _("eval(): kept fraction"): round(self.eval_keep_rate, 4),
                 _("eval(): identity"): _("yes") if self.eval_identity else _("no")}
 
@@ -328,7 +329,7 @@ def torch_calls(p: float = 0.3, seed: int = 0, batch: int = 32, channels: int = 
     x = 0.5 + torch.rand(batch, channels, size, size, generator=masks.make_generator(seed), dtype=torch.float64)
     out = []
     mods = {"dropout": ("nn.Dropout(p)", torch.nn.Dropout(p)),
-            "functional": (N_("F.dropout(x, p) in a module's forward"), _Functional(p)),
+            "functional": (N_("F.dropout(x, p) in forward()"), _Functional(p)),
             "dropout2d": ("nn.Dropout2d(p)", torch.nn.Dropout2d(p))}
     with _torch_global_rng(seed):
         for key, (call, mod) in mods.items():

@@ -319,7 +319,8 @@ def variance_shift_summary(v: VarianceShift) -> str:
     """The measured test ÷ training variance beside (1−p)σ²/(σ² + pμ²) and the naive 1−p."""
     return _("Test ÷ training variance: measured {ratio}; (1−p)σ²/(σ² + pμ²) = {pred} with σ² = {var} and μ² = "
              "{mean_sq} (means over units); the naive 1−p = {q}.").format(
-        ratio=f"{v.ratio:.3f}", pred=f"{v.predicted_ratio:.3f}", var=f"{v.var:.3g}", mean_sq=f"{v.mean_sq:.3g}",
+        ratio=f"{v.ratio:.3f}" if np.isfinite(v.ratio) else "—", pred=f"{v.predicted_ratio:.3f}",
+        var=f"{v.var:.3g}", mean_sq=f"{v.mean_sq:.3g}",
         q=f"{1 - v.p:g}")
 
 

@@ -128,7 +128,7 @@ def test_frameworks_page_shows_table_torch_checks_and_recovered_lstm_masks():
     assert list(at.table[0].value["call"]) == [c.call for c in frameworks.CALLS]
     checks = at.dataframe[0].value
     assert list(checks["eval(): identity"]) == ["yes", "no", "yes"]
-    kept = list(checks["train(): kept fraction (1−p ± standard error)"])
+    kept = list(checks["train(): kept fraction"])
     assert all("(1−p = 0.7 ± " in k for k in kept) and kept[2].endswith("± 0.02)")  # Dropout2d: 512 draws
     assert float(checks["eval(): kept fraction"][0]) == 1.0 and float(checks["eval(): kept fraction"][1]) < 0.8
     notes = " ".join(at.table[0].value["watch out"])
