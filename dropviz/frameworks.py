@@ -70,10 +70,12 @@ CALLS: tuple[FrameworkCall, ...] = (
                   N_("broadcast_dims=(time_axis,) gives variational / locked RNN dropout")),
     FrameworkCall("TensorFlow 1", "tf.nn.dropout(x, keep_prob)", "standard", "keep",
                   N_("noise_shape as in Keras"), N_("identity (inverted: kept values ÷ keep_prob)"),
-                  N_("tf.nn.dropout(x, 0.5) KEEPS half; TF 2's tf.nn.dropout(x, rate) drops")),
+                  N_("tf.nn.dropout(x, 0.8) KEEPS 80 % and drops 20 % (nn.Dropout(0.8) drops 80 %); TF 2's "
+                     "tf.nn.dropout(x, rate) drops")),
     FrameworkCall("Caffe", "dropout_param { dropout_ratio: r }", "standard", "drop",
                   N_("none: one draw per element"), N_("identity (inverted: ÷ (1−r) in training)"),
-                  N_("the ratio is the drop probability, unlike the dropout papers' p (retain)")),
+                  N_("dropout_ratio is the drop probability, like DropViz's p and torch's p; Srivastava et al. (2014) "
+                     "write p for the probability of RETAINING a unit")),
 )
 
 

@@ -35,5 +35,7 @@ st.subheader(_("Dropout right before BatchNorm"))
 ui.prose("batchnorm")
 seed = ui.seed()
 p = ui.p_slider(default=0.3)  # not 0.5: there the ratio is the same for p and 1 − p
-ui.plot(figs.variance_shift_figure(ui.compute(demo.variance_shift, p=p, seed=seed)), key="bn")
+shift = ui.compute(demo.variance_shift, p=p, seed=seed)
+ui.plot(figs.variance_shift_figure(shift), key="bn")
+st.caption(figs.variance_shift_summary(shift))
 ui.show_claims(p=p, seed=seed)

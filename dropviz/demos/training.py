@@ -176,7 +176,16 @@ class MaskSharing:
     fixed: bool  # True: one minibatch, only the masks vary (the masks' own share of the gradient noise)
 
     @property
+    def nothing_varies(self) -> bool:
+        """p = 0 on one fixed minibatch: no mask drops anything and the minibatch is the same every draw."""
+        return self.fixed and self.p == 0
+
+    @property
     def ratio(self) -> float:
+        """Per-batch ÷ per-sample variance; NaN at p = 0 on one fixed minibatch, where nothing varies and both are
+        0 up to float rounding (~1e-15): the ratio would be 0/0."""
+        if self.nothing_varies:
+            return float("nan")
         return self.variance["per batch"] / self.variance["per sample"]
 
 
@@ -189,7 +198,10 @@ def _digits_net(units: int, seed: int):
                                engine.generator(seed))
 
 
-def mask_sharing(p: float = 0.5, seed: int = 0, batch: int = 32, units: int = 32, batches: int = 200,
+SHARING_UNITS = 32  # hidden units of the gradient-variance MLP (64 -> 32 -> 10); the trained one is lab.SharingConfig
+
+
+def mask_sharing(p: float = 0.5, seed: int = 0, batch: int = 32, units: int = SHARING_UNITS, batches: int = 200,
                  fixed: bool = False) -> MaskSharing:
     """The gradient of a small digits MLP (64 -> units -> 10, dropout on the hidden layer) at its initial weights,
     over the same ``batches`` random minibatches, with a per-example mask (the registry's standard dropout layer)
@@ -243,7 +255,14 @@ class VarianceShift:
 
     @property
     def ratio(self) -> float:
-        return self.test_var / self.train_var
+        """Test ÷ training variance; NaN at p = 1, where training drops everything (variance 0)."""
+        return self.test_var / self.train_var if self.train_var > 0 else float("nan")
+
+    @property
+    def predicted_ratio(self) -> float:
+        """(1−p)σ²/(σ² + pμ²) with σ², μ² averaged over units: dropout's training variance is (σ² + pμ²)/(1−p)
+        per unit (linear in σ² and μ², so the averages give the ratio of the averaged variances)."""
+        return (1 - self.p) * self.var / (self.var + self.p * self.mean_sq)
 
 
 def variance_shift(p: float = 0.5, seed: int = 0, batch: int = 4096, units: int = 64, chunks: int = 16
@@ -284,17 +303,27 @@ class TorchCall:
     key: str  # dropviz.frameworks.FrameworkCall.live
     call: str
     keep_rate: float  # fraction of values kept (nonzero) in training
+    draws: int  # independent keep/drop draws behind keep_rate: elements (nn.Dropout) or (example, channel) maps
     kept_scale: float  # kept output ÷ input (1/(1−p) for inverted dropout); the mean over kept values
     whole_channels: float  # fraction of (example, channel) maps entirely kept or entirely dropped (1.0 = shared)
+    eval_keep_rate: float  # fraction kept after .eval() (1.0 for a layer that is off; F.dropout keeps dropping)
     eval_identity: bool  # after .eval() (F.dropout: inside an eval()'d module, training left at its default)
 
+    def keep_se(self, p: float) -> float:
+        """The binomial standard error of keep_rate around 1−p: sqrt(p(1−p)/draws)."""
+        return math.sqrt(p * (1 - p) / self.draws)
+
     def row(self, p: float) -> dict[str, object]:
-        """The page's row for this call, in the reader's language (the math columns stay as they are)."""
-        return {_("call"): _(self.call), _("kept fraction"): round(self.keep_rate, 4), "1 − p": round(1 - p, 4),
-                _("kept value ÷ input"): round(self.kept_scale, 4),
+        """The page's row for this call, in the reader's language (the math columns stay as they are). The
+        headers say the mode: every train() number, then what is left after eval()."""
+        keep = _("{kept} (1−p = {q} ± {se})").format(kept=f"{self.keep_rate:.4f}", q=f"{1 - p:g}",
+                                                    se=f"{self.keep_se(p):.2g}")
+        return {_("call"): _(self.call), _("train(): kept fraction"): keep,
+                _("train(): kept ÷ input"): round(self.kept_scale, 4),
                 "1/(1 − p)": round(1 / (1 - p), 4) if p < 1 else None,
-                _("maps all-or-nothing"): f"{self.whole_channels:.0%}",
-                _("identity in eval()"): _("yes") if self.eval_identity else _("NO")}
+                _("train(): whole maps"): f"{self.whole_channels:.0%}",
+                _("eval(): kept fraction"): round(self.eval_keep_rate, 4),
+                _("eval(): identity"): _("yes") if self.eval_identity else _("no")}
 
 
 class _Functional(torch.nn.Module):
@@ -317,7 +346,7 @@ def torch_calls(p: float = 0.3, seed: int = 0, batch: int = 32, channels: int = 
     x = 0.5 + torch.rand(batch, channels, size, size, generator=masks.make_generator(seed), dtype=torch.float64)
     out = []
     mods = {"dropout": ("nn.Dropout(p)", torch.nn.Dropout(p)),
-            "functional": (N_("F.dropout(x, p) in an eval()'d module"), _Functional(p)),
+            "functional": (N_("F.dropout(x, p) in forward()"), _Functional(p)),
             "dropout2d": ("nn.Dropout2d(p)", torch.nn.Dropout2d(p))}
     with _torch_global_rng(seed):
         for key, (call, mod) in mods.items():
@@ -326,10 +355,11 @@ def torch_calls(p: float = 0.3, seed: int = 0, batch: int = 32, channels: int = 
             per_map = kept.flatten(2).double().mean(2)  # (B, C) fraction kept within each map
             with torch.no_grad():
                 y_eval = mod.eval()(x)
-            out.append(TorchCall(key, call, kept.double().mean().item(),
+            draws = batch * channels * (1 if key == "dropout2d" else size * size)  # one draw per map or element
+            out.append(TorchCall(key, call, kept.double().mean().item(), draws,
                                  (y[kept] / x[kept]).mean().item() if kept.any() else float("nan"),
                                  ((per_map == 0) | (per_map == 1)).double().mean().item(),
-                                 bool(torch.equal(y_eval, x))))
+                                 (y_eval != 0).double().mean().item(), bool(torch.equal(y_eval, x))))
     return tuple(out)
 
 

@@ -207,30 +207,74 @@ def sharing_figure(ms: MaskSharing, across: MaskSharing | None = None) -> go.Fig
 
 
 def sharing_accuracy_figure(rows: list[dict[str, object]]) -> go.Figure:
-    """Final validation accuracy per mask sharing: the mean over seeds, the min–max range as an error bar."""
+    """Final validation accuracy per mask sharing: the mean over seeds, the min–max range as an error bar, on an
+    axis from 0 (a cut axis would make a small difference look large)."""
     fig = go.Figure()
     mean = [float(r["final val. accuracy (mean)"]) for r in rows]
-    up = [float(r["max"]) - m for r, m in zip(rows, mean, strict=True)]
-    down = [m - float(r["min"]) for r, m in zip(rows, mean, strict=True)]
+    up = [float(r["final val. accuracy (max)"]) - m for r, m in zip(rows, mean, strict=True)]
+    down = [m - float(r["final val. accuracy (min)"]) for r, m in zip(rows, mean, strict=True)]
     fig.add_bar(x=[_(str(r["mask"])) for r in rows], y=mean, marker_color=[pal.BLUE, pal.VERMILION][:len(rows)],
                 error_y=dict(type="data", symmetric=False, array=up, arrayminus=down),
                 hovertemplate=_("mask {x}: {y}").format(x="%{x}", y="%{y:.3f}") + "<extra></extra>")
-    lo = min(float(r["min"]) for r in rows)
     style(fig, title=_("Final validation accuracy, mean and range over {n} seeds").format(n=rows[0]["seeds"]),
           height=300, legend=False)
-    fig.update_yaxes(title_text=_("validation accuracy"), range=[max(0.0, lo - 0.1), 1.0])
+    fig.update_yaxes(title_text=_("validation accuracy"), range=[0.0, 1.02])
     return fig
 
 
+def ratio_text(ratio: float) -> str:
+    """A variance ratio as a metric shows it: "1.23×", or "—" when it is 0/0 (NaN)."""
+    return f"{ratio:.2f}×" if np.isfinite(ratio) else "—"
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two seeds' (min, max) ranges overlap: then their difference is within the seed-to-seed spread."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def sharing_summary(rows: list[dict[str, object]]) -> str:
+    """One line read off the sharing table: which mask reached the higher mean final validation accuracy, and
+    whether the difference is larger than the seeds' spread (their min–max ranges do not overlap)."""
+    by = {str(r["mask"]): r for r in rows}
+    a, b = (float(by[m]["final val. accuracy (mean)"]) for m in SHARING)
+    n = rows[0]["seeds"]
+    if a == b:
+        return _("Both masks reached the same mean final validation accuracy ({acc}) over {n} seeds: here sharing "
+                 "the mask made no difference.").format(acc=f"{a:.3f}", n=n)
+    win, lose = (by[SHARING[0]], by[SHARING[1]]) if a > b else (by[SHARING[1]], by[SHARING[0]])
+
+    def span(r):
+        return float(r["final val. accuracy (min)"]), float(r["final val. accuracy (max)"])
+
+    values = dict(winner=_(str(win["mask"])), loser=_(str(lose["mask"])), n=n,
+                  acc=f"{float(win['final val. accuracy (mean)']):.3f}",
+                  other=f"{float(lose['final val. accuracy (mean)']):.3f}",
+                  diff=f"{abs(a - b):.3f}", range=f"{span(win)[0]:.3f}–{span(win)[1]:.3f}",
+                  other_range=f"{span(lose)[0]:.3f}–{span(lose)[1]:.3f}")
+    if _overlap(span(win), span(lose)):
+        return _("**Takeaway:** a mask {winner} reached the higher mean final validation accuracy ({acc} vs {other} "
+                 "over {n} seeds), but the difference ({diff}) is within the seeds' spread (ranges {range} and "
+                 "{other_range} overlap): at these settings neither way is clearly better.").format(**values)
+    return _("**Takeaway:** a mask {winner} reached the higher mean final validation accuracy ({acc} vs {other} over "
+             "{n} seeds), and the difference ({diff}) is larger than the seeds' spread (ranges {range} and "
+             "{other_range} do not overlap): at these settings a mask {winner} learned better.").format(**values)
+
+
 def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
-    """Best validation loss (left) and the validation − training loss gap (right) per placement."""
+    """Best validation loss (left: the mean over seeds, the seeds' min–max as an error bar) and the validation −
+    training loss gap (right) per placement."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
                         subplot_titles=(_("Best validation loss (lower is better)"), _("Validation − training loss")))
     fig.update_annotations(font_size=14)
     names = [_(str(r["placement"])) for r in rows]  # the rows keep the English names; shown translated
     colours = [pal.NO_DROPOUT if r["placement"] == "none" else pal.BLUE for r in rows]
+    loss = [float(r["best val. loss"]) for r in rows]
+    spread = dict(type="data", symmetric=False, array=[float(r["best val. loss (max)"]) - m for r, m in
+                                                       zip(rows, loss, strict=True)],
+                  arrayminus=[m - float(r["best val. loss (min)"]) for r, m in zip(rows, loss, strict=True)])
     for col, key in ((1, "best val. loss"), (2, "val. − train loss")):
         fig.add_bar(y=names, x=[r[key] for r in rows], orientation="h", marker_color=colours, showlegend=False,
+                    error_x=spread if col == 1 else None,
                     hovertemplate="%{y}: %{x:.4f}<extra></extra>", row=1, col=col)
     style(fig, height=340, legend=False)
     fig.update_yaxes(autorange="reversed")
@@ -239,29 +283,63 @@ def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
 
 
 def placement_summary(rows: list[dict[str, object]]) -> str:
-    """One line read off a placement table: which placement reached the lowest validation loss, and by how much
-    it beat no dropout (or lost to it)."""
+    """A few sentences read off a placement table, about validation LOSS first: which placement reached the lowest
+    mean best validation loss, by how much it beat no dropout, and whether that is more than the seeds' spread
+    (their min–max ranges do not overlap); then which reached the highest best validation accuracy."""
+
+    def span(r):
+        return float(r["best val. loss (min)"]), float(r["best val. loss (max)"])
+
+    def name(r):
+        return _("no dropout") if r["placement"] == "none" else _(str(r["placement"]))
+
     best = min(rows, key=lambda r: float(r["best val. loss"]))
     base = next(r for r in rows if r["placement"] == "none")
-    diff = float(base["best val. loss"]) - float(best["best val. loss"])
+    n = base["seeds"]
+    lo, hi = span(base)
     if best is base:
-        return _("Here no placement of dropout beat the model without it on validation loss.")
-    return _("Lowest best validation loss: {placement} ({loss}), {diff} below no dropout; best validation accuracy "
-             "{acc} vs {base_acc}.").format(placement=_(str(best["placement"])),
-                                            loss=f"{float(best['best val. loss']):.4f}", diff=f"{diff:.4f}",
-                                            acc=f"{float(best['best val. accuracy']):.1%}",
-                                            base_acc=f"{float(base['best val. accuracy']):.1%}")
+        best = min((r for r in rows if r is not base), key=lambda r: float(r["best val. loss"]))  # the runner-up
+        out = [_("Validation loss: no placement of dropout beat the model without it ({loss}, mean of {n} seeds, "
+                 "seeds {lo}–{hi}); the closest was {placement}, {other} (seeds {other_lo}–{other_hi}).").format(
+            loss=f"{float(base['best val. loss']):.4f}", n=n, lo=f"{lo:.4f}", hi=f"{hi:.4f}", placement=name(best),
+            other=f"{float(best['best val. loss']):.4f}", other_lo=f"{span(best)[0]:.4f}",
+            other_hi=f"{span(best)[1]:.4f}")]
+    else:
+        out = [_("Lowest best validation loss (mean of {n} seeds): {placement}, {loss} (seeds {lo}–{hi}), {diff} "
+                 "below no dropout ({base_loss}, seeds {base_lo}–{base_hi}).").format(
+            n=n, placement=name(best), loss=f"{float(best['best val. loss']):.4f}", lo=f"{span(best)[0]:.4f}",
+            hi=f"{span(best)[1]:.4f}", diff=f"{float(base['best val. loss']) - float(best['best val. loss']):.4f}",
+            base_loss=f"{float(base['best val. loss']):.4f}", base_lo=f"{lo:.4f}", base_hi=f"{hi:.4f}")]
+    out.append(_("The seeds' ranges overlap: the difference is within the seed-to-seed spread, no clear winner.")
+               if _overlap(span(best), span(base)) else
+               _("The seeds' ranges do not overlap: more than the seed-to-seed spread."))
+    top = max(rows, key=lambda r: float(r["best val. accuracy"]))
+    out.append(_("Highest best validation accuracy: {acc}, {placement}; no dropout: {base_acc}.").format(
+        placement=name(top), acc=f"{float(top['best val. accuracy']):.1%}",
+        base_acc=f"{float(base['best val. accuracy']):.1%}"))
+    return " ".join(out)
 
 
 def variance_shift_figure(v: VarianceShift) -> go.Figure:
-    """The BN input's variance in training and at test, beside what 1−p alone would predict."""
+    """The BN input's variance in training and at test, beside the naive prediction (1−p) × training variance
+    (what the test variance would be if dropout only rescaled it)."""
     fig = go.Figure()
-    fig.add_bar(x=[_("training (dropout on)"), _("test (dropout off)"), _("test if the ratio were 1−p")],
+    fig.add_bar(x=[_("training (dropout on)"), _("test (dropout off)"),
+                   _("naive prediction:<br>(1−p) × training variance")],
                 y=[v.train_var, v.test_var, (1 - v.p) * v.train_var],
                 marker_color=[pal.BLUE, pal.VERMILION, pal.GREY], hovertemplate="%{x}: %{y:.4f}<extra></extra>")
     style(fig, title=_("Variance of BatchNorm's input, p = {p}").format(p=f"{v.p:g}"), height=320, legend=False)
     fig.update_yaxes(title_text=_("mean variance per unit"), rangemode="tozero")
     return fig
+
+
+def variance_shift_summary(v: VarianceShift) -> str:
+    """The measured test ÷ training variance beside (1−p)σ²/(σ² + pμ²) and the naive 1−p."""
+    return _("Test ÷ training variance: measured {ratio}; (1−p)σ²/(σ² + pμ²) = {pred} with σ² = {var} and μ² = "
+             "{mean_sq} (means over units); the naive 1−p = {q}.").format(
+        ratio=f"{v.ratio:.3f}" if np.isfinite(v.ratio) else "—", pred=f"{v.predicted_ratio:.3f}",
+        var=f"{v.var:.3g}", mean_sq=f"{v.mean_sq:.3g}",
+        q=f"{1 - v.p:g}")
 
 
 def lstm_masks_figure(m: LstmMasks, sequence: int = 0) -> go.Figure:

@@ -149,6 +149,14 @@ def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
     assert len(specs) == 3
     cnn_losses = [r["best val. loss"] for r in ui.trained(cnn).table()]
     assert np.allclose(values(specs[1]["data"][0]["x"]), cnn_losses)  # the CNN chart shows the CNN runs
+    for df in at.dataframe[:2]:  # the seeds' spread, no timing (the first run carries torch's warm-up)
+        assert {"best val. loss (min)", "best val. loss (max)"} <= set(df.value.columns)
+        assert "wall time (s)" not in df.value.columns
+    captions = [c.value for c in at.caption]
+    assert sum("validation loss" in c.lower() and "Highest best validation accuracy" in c for c in captions) == 2
+    assert not any(") (" in c for c in captions)
+    assert any("naive prediction" in str(t.get("x")) for t in specs[2]["data"])
+    assert any(c.startswith("Test ÷ training variance: measured") for c in captions)
     at.slider(key="p").set_value(0.9).run()
     assert_clean(at, "p=0.9")
     assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)
@@ -161,7 +169,12 @@ def test_frameworks_page_shows_table_torch_checks_and_recovered_lstm_masks():
     assert_clean(at, "frameworks")
     assert list(at.table[0].value["call"]) == [c.call for c in frameworks.CALLS]
     checks = at.dataframe[0].value
-    assert list(checks["identity in eval()"]) == ["yes", "NO", "yes"]
+    assert list(checks["eval(): identity"]) == ["yes", "no", "yes"]
+    kept = list(checks["train(): kept fraction"])
+    assert all("(1−p = 0.7 ± " in k for k in kept) and kept[2].endswith("± 0.02)")  # Dropout2d: 512 draws
+    assert float(checks["eval(): kept fraction"][0]) == 1.0 and float(checks["eval(): kept fraction"][1]) < 0.8
+    notes = " ".join(at.table[0].value["watch out"])
+    assert "tf.nn.dropout(x, 0.8) KEEPS 80 %" in notes and "RETAINING" in notes
     (spec,) = chart_specs(at)
     assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap"]
     text = _text(at)
@@ -184,13 +197,29 @@ def test_per_sample_page_trains_both_masks_over_seeds_by_default_and_others_on_t
     assert_clean(at, "trained")
     table = at.dataframe[0].value
     assert list(table["mask"]) == list(lab.SHARING)
+    assert "final val. accuracy (min)" in table.columns and "min" not in table.columns
     want = [r["final val. accuracy (mean)"] for r in ui.trained(default).table()]
-    assert np.allclose(values(chart_specs(at)[1]["data"][0]["y"]), want)
+    acc = chart_specs(at)[1]
+    assert np.allclose(values(acc["data"][0]["y"]), want)
+    assert acc["layout"]["yaxis"]["range"][0] == 0  # a 0-based axis: the seeds' range as error bars
+    assert any("**Takeaway:**" in m.value for m in at.markdown)
+    assert "64 → 32 → 10" in _text(at) and any("64 → 64 → 10" in c.value for c in at.caption)
     submitted = record_submissions(monkeypatch)
     at.slider(key="p").set_value(0.3).run()
     assert_clean(at, "p=0.3")
     assert not submitted and any("not been trained" in i.value for i in at.info)
     assert [b for b in at.button if b.label.startswith("Train both")]
+
+
+@pytest.mark.parametrize("p", ["0", "1"])
+def test_per_sample_page_at_the_p_extremes(monkeypatch, p):
+    record_submissions(monkeypatch)  # only the default trains; these links show the button
+    at = open_page("pages/42_per-sample.py", {"p": p})
+    assert_clean(at, f"p={p}")
+    assert bool(at.warning) == (p == "1")  # the slider stops at 0.9: p = 1 is reported, replaced by the default
+    ratio = at.metric[0].value
+    assert (ratio == "—") == (p == "0"), ratio
+    assert any("nothing is dropped" in c.value for c in at.caption) == (p == "0")
 
 
 def test_lab_offers_every_dense_method_and_trains_dropconnect_and_standout_on_the_button():

@@ -61,6 +61,19 @@ def test_torch_calls_measure_torch_and_leave_the_global_rng_alone():
     assert abs(calls["dropout"].keep_rate - 0.7) < 0.03 and abs(calls["dropout"].kept_scale - 1 / 0.7) < 1e-9
     assert calls["dropout2d"].whole_channels == 1.0 and calls["dropout"].whole_channels < 0.1
     assert calls["dropout"].eval_identity and not calls["functional"].eval_identity
+    assert calls["dropout"].eval_keep_rate == 1.0 and abs(calls["functional"].eval_keep_rate - 0.7) < 0.03
+    assert calls["dropout"].draws == 32 * 16 * 8 * 8 and calls["dropout2d"].draws == 32 * 16
+    assert abs(calls["dropout2d"].keep_se(0.3) - (0.3 * 0.7 / 512) ** 0.5) < 1e-15
+    row = calls["dropout2d"].row(0.3)
+    assert row["train(): kept fraction"] == (
+        f"{calls['dropout2d'].keep_rate:.4f} (1−p = 0.7 ± 0.02)")
+    assert [c.row(0.3)["eval(): identity"] for c in calls.values()] == ["yes", "no", "yes"]
+
+
+def test_frameworks_notes_say_which_number_is_kept():
+    notes = {c.call: c.note for c in frameworks.CALLS}
+    assert "tf.nn.dropout(x, 0.8) KEEPS 80 %" in notes["tf.nn.dropout(x, keep_prob)"]
+    assert "RETAINING" in notes["dropout_param { dropout_ratio: r }"]
 
 
 def test_recovery_refuses_wide_layers():

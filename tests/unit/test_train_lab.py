@@ -78,6 +78,22 @@ def test_cnn_placements_match_their_runs():
     assert {r.arch for r in runs} == {"cnn"} and {r.width for r in runs} == {lab.CNN_CHANNELS}
 
 
+def test_placement_table_has_the_seeds_spread_and_no_timing():
+    cfg = lab.PlacementConfig(seeds=2)
+    fake = []
+    for i, r in enumerate(cfg.runs()):  # a known best validation loss per run: 0.1 × (placement + seed + 1)
+        place, seed = divmod(i, 2)
+        vl = np.array([1.0, 0.1 * (place + seed + 1), 0.9])
+        fake.append(lab.RunResult(r, vl, vl, np.full(3, 0.5), np.full(3, 0.5), 1.0, "cpu"))
+    rows = lab.Placement(cfg, tuple(fake)).table()
+    assert [r["placement"] for r in rows] == list(lab.PLACEMENTS)
+    for k, row in enumerate(rows):
+        assert row["best val. loss (min)"] == round(0.1 * (k + 1), 4)
+        assert row["best val. loss (max)"] == round(0.1 * (k + 2), 4)
+        assert row["best val. loss"] == round(0.1 * (k + 1.5), 4) and row["seeds"] == 2
+        assert "wall time (s)" not in row
+
+
 def test_sharing_trains_both_masks_from_the_same_weights_and_tabulates_seeds():
     cfg = lab.SharingConfig(width=16, epochs=5, train_size=60, seeds=2)
     runs = cfg.runs()
@@ -88,7 +104,8 @@ def test_sharing_trains_both_masks_from_the_same_weights_and_tabulates_seeds():
     assert [r["mask"] for r in rows] == list(lab.SHARING)
     for row, mode in zip(rows, lab.SHARING, strict=True):
         final = [r.val_acc[-1] for r in result.of(mode)]
-        assert row["min"] == round(min(final), 4) and row["max"] == round(max(final), 4)
+        assert row["final val. accuracy (min)"] == round(min(final), 4)
+        assert row["final val. accuracy (max)"] == round(max(final), 4)
     assert not np.array_equal(result.of("per sample")[0].val_loss, result.of("per batch")[0].val_loss)
 
 
@@ -138,3 +155,53 @@ def test_input_dropout_has_its_own_p_in_the_models_with_dropout_only():
 def test_lab_model_choices_are_checked(bad):
     with pytest.raises(ValueError):
         train.LabConfig(**bad)
+
+
+def _placement_rows(none, best):
+    """Two placement rows: (mean, min, max) of best validation loss for none and one placement."""
+    def row(name, t, acc):
+        return {"placement": name, "best val. loss": t[0], "best val. loss (min)": t[1],
+                "best val. loss (max)": t[2], "best val. accuracy": acc, "val. − train loss": 0.1, "seeds": 2}
+    return [row("none", none, 0.9), row("input only (0.2)", best, 0.8)]
+
+
+def test_placement_summary_is_about_loss_and_says_when_the_seeds_overlap():
+    from dropviz.figures import training as figs
+
+    clear = figs.placement_summary(_placement_rows((0.40, 0.39, 0.41), (0.30, 0.29, 0.31)))
+    assert "no clear winner" not in clear and "do not overlap" in clear and "0.1000 below no dropout" in clear
+    assert ") (" not in clear and "Highest best validation accuracy: 90.0%, no dropout;" in clear
+    noisy = figs.placement_summary(_placement_rows((0.40, 0.30, 0.50), (0.38, 0.33, 0.43)))
+    assert "no clear winner" in noisy
+    none_best = figs.placement_summary(_placement_rows((0.30, 0.29, 0.31), (0.40, 0.39, 0.41)))
+    assert none_best.startswith("Validation loss: no placement") and "closest was input only (0.2)" in none_best
+    assert "do not overlap" in none_best
+
+
+def test_sharing_summary_compares_the_means_with_the_seeds_range():
+    from dropviz.figures import training as figs
+
+    def rows(a, b):
+        return [{"mask": m, "final val. accuracy (mean)": t[0], "final val. accuracy (min)": t[1],
+                 "final val. accuracy (max)": t[2], "seeds": 3} for m, t in zip(lab.SHARING, (a, b), strict=True)]
+
+    assert "within the seeds' spread" in figs.sharing_summary(rows((0.90, 0.88, 0.92), (0.89, 0.87, 0.91)))
+    clear = figs.sharing_summary(rows((0.80, 0.79, 0.81), (0.90, 0.89, 0.91)))
+    assert "larger than the seeds' spread" in clear and "a mask per batch reached" in clear
+    assert "same mean" in figs.sharing_summary(rows((0.9, 0.9, 0.9), (0.9, 0.9, 0.9)))
+
+
+def test_mask_sharing_ratio_is_undefined_at_p_0_on_one_minibatch():
+    from dropviz.demos import training as demo
+    from dropviz.figures import training as figs
+
+    one = demo.mask_sharing(0.0, 0, batch=8, batches=5, fixed=True)
+    assert one.variance["per sample"] < 1e-12 and figs.ratio_text(one.ratio) == "—"
+    assert figs.ratio_text(demo.mask_sharing(0.5, 0, batch=8, batches=5, fixed=True).ratio).endswith("×")
+
+
+def test_variance_shift_matches_its_closed_form():
+    from dropviz.demos import training as demo
+
+    v = demo.variance_shift(0.3, 0, batch=32768)
+    assert abs(v.ratio - v.predicted_ratio) < 0.02 and v.predicted_ratio < 0.7
