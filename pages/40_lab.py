@@ -13,35 +13,44 @@ ui.app_shell()
 st.title(_("Training lab"))
 ui.prose("intro")
 seed, device = ui.seed(), ui.device()
-task = ui.choice(_("Task"), lab.TASKS, lab.LabConfig.task, key="task")
+
+
+def to_task_defaults() -> None:
+    """A new task starts from its own default comparison (trained once per server), not the last task's sliders."""
+    b = lab.default_for(st.session_state.get("task", lab.LabConfig.task), "mlp", device)
+    st.session_state.update(p=b.p, input_p=b.input_p, width=b.width, depth=b.depth, epochs=b.epochs,
+                            train=b.train_size)
+
+
+task = ui.choice(_("Task"), lab.TASKS, lab.LabConfig.task, key="task", on_change=to_task_defaults)
 # The CNN reads the digits as 8×8 images; the 2-D tasks are points, so they train the MLP.
 arch = ui.choice(_("Model"), lab.ARCHS, lab.LabConfig.arch, key="model",
                  help=_("mlp: dense layers, dense methods. cnn: conv 3×3 → ReLU → max-pool → linear on the 8×8 "
                         "images, conv methods on its feature maps.")) if task == "digits" else "mlp"
-if arch == "cnn":  # its own URL key: a link's dense methods are not wrong for the MLP
-    chosen = ui.choices(_("Methods (one model each)"), lab.lab_methods("cnn"), lab.CNN_METHODS,
+if task != "digits" and st.query_params.get("model") == "cnn":
+    st.caption(_("The CNN reads the 8×8 digit images: the 2-D tasks train the MLP."))
+base = lab.default_for(task, arch, device)  # the sliders start at this task's default comparison
+if arch == "cnn":  # its own URL keys: a link's dense methods are not wrong for the MLP
+    chosen = ui.choices(_("Methods (one model each)"), lab.lab_methods("cnn"), base.methods,
                         key="cnn_methods", most=lab.MAX_METHODS)
     p, width = ui.controls(
-        lambda: ui.p_slider(key="cnn_p", default=lab.CNN_P, hi=0.9),  # own key: the MLP's default is 0.5
-        lambda: ui.bound_slider(_("Conv channels"), 8, lab.CNN_MAX_CHANNELS, lab.CNN_CHANNELS, 8, key="channels"),
+        lambda: ui.p_slider(key="cnn_p", default=base.p, hi=0.9),
+        lambda: ui.bound_slider(_("Conv channels"), 8, lab.CNN_MAX_CHANNELS, base.width, 8, key="channels"),
     )
-    depth, input_p = lab.LabConfig.depth, 0.0
+    depth, input_p = base.depth, 0.0
 else:
-    chosen = ui.choices(_("Methods (one model each)"), lab.lab_methods(), lab.LabConfig.methods,
-                        key="methods", most=lab.MAX_METHODS)
+    chosen = ui.choices(_("Methods (one model each)"), lab.lab_methods(), base.methods, key="methods",
+                        most=lab.MAX_METHODS)
     p, input_p, width, depth = ui.controls(
-        lambda: ui.p_slider(hi=0.9),  # at p = 1 every unit is dropped: nothing would train
-        lambda: ui.p_slider(_("Input dropout p"), key="input_p", default=0.0, hi=0.8,
+        lambda: ui.p_slider(default=base.p, hi=0.9),  # at p = 1 every unit is dropped: nothing would train
+        lambda: ui.p_slider(_("Input dropout p"), key="input_p", default=base.input_p, hi=0.8,
                             help=_("Standard dropout on the input pixels or points, in every model with dropout "
                                    "(not in none); 0 = off. The classic setting is 0.2.")),
-        lambda: ui.bound_slider(_("Hidden units per layer"), 16, lab.LIMITS["width"][1], lab.LabConfig.width, 16,
+        lambda: ui.bound_slider(_("Hidden units per layer"), 16, lab.LIMITS["width"][1], base.width, 16,
                                 key="width"),
-        lambda: ui.bound_slider(_("Hidden layers"), 1, lab.LIMITS["depth"][1], lab.LabConfig.depth, 1,
-                                key="depth"),
+        lambda: ui.bound_slider(_("Hidden layers"), 1, lab.LIMITS["depth"][1], base.depth, 1, key="depth"),
     )
-# The CNN keeps its own epochs and examples in the URL: its default (the digits) differs from the MLP's.
-base = lab.defaults(device)[1] if arch == "cnn" else lab.LabConfig()
-prefix = "cnn_" if arch == "cnn" else ""
+prefix = "cnn_" if arch == "cnn" else ""  # the CNN keeps its own epochs and examples in the URL
 epochs, train_size = ui.controls(
     lambda: ui.bound_slider(_("Epochs"), 10, lab.LIMITS["epochs"][1], base.epochs, 10, key=prefix + "epochs"),
     lambda: ui.bound_slider(_("Training examples"), 30, lab.LIMITS["train_size"][1], base.train_size, 10,
@@ -68,13 +77,14 @@ if result is not None:
         st.subheader(_("Decision boundaries"))
         ui.plot(figs.boundaries_figure(result), key="boundaries")
 
-st.subheader(_("Does dropout tame overfitting on real digits? Three seeds"))
 over_cfg = lab.OverfitConfig(device=device)
-st.caption(_("A {depth}×{width} MLP on {n} training digits (600 others validate), {epochs} epochs, at p = {p}, with "
-             "and without dropout, on seeds 0–{last}: trained once per server, whatever the sliders say.").format(
-    n=over_cfg.train_size, depth=over_cfg.depth, width=over_cfg.width, epochs=over_cfg.epochs, p=f"{over_cfg.p:g}",
-    last=over_cfg.seeds - 1))
-over = ui.train_job(lab.run_overfit, over_cfg, auto=True, what=_("Three seeds"))
+st.subheader(_("Does dropout tame overfitting on real digits? {n} seeds").format(n=over_cfg.seeds))
+st.caption(_("The classic recipe, p = {p} after each hidden layer and {input_p} on the input, against no dropout: a "
+             "{depth}×{width} MLP on {n} training digits (600 others validate), {epochs} epochs, seeds 0–{last}. "
+             "Trained once per server, whatever the sliders say.").format(
+    p=f"{over_cfg.p:g}", input_p=f"{over_cfg.input_p:g}", depth=over_cfg.depth, width=over_cfg.width,
+    n=over_cfg.train_size, epochs=over_cfg.epochs, last=over_cfg.seeds - 1))
+over = ui.train_job(lab.run_overfit, over_cfg, auto=True, what=_("Seeds"))
 if over is not None:
     ui.show_claim_results([claims.get(cid).result(overfitting(over)) for cid in ui.page_claims()],
                           evidence=lambda: ui.table(lab.shown(lab.overfit_table(over)), csv_name="overfitting-seeds"))

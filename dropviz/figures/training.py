@@ -12,7 +12,7 @@ from dropviz.demos.training import SHARING, Backprop, LstmMasks, MaskSharing, Mi
 from dropviz.figures import palette as pal
 from dropviz.figures.theme import colour, heatmap, label, matrix_axes, style
 from dropviz.i18n import _
-from dropviz.train.lab import LabResult, Preview
+from dropviz.train.lab import NONE, LabResult, Preview
 
 # Exact zeros must read as zero, not as "small": white is reserved for 0 and the smallest nonzero value (in
 # either direction) already starts from a visible tint, so a silenced gradient cannot pass for a weak one.
@@ -50,16 +50,34 @@ def curves_figure(result: LabResult) -> go.Figure:
 
 
 def overfit_summary(result: LabResult) -> list[str]:
-    """Per model, read off its curves: the epoch of its lowest validation loss and how far the loss climbed
-    after it (overfitting: the training loss kept falling while the validation loss rose)."""
+    """Per model, read off its curves: the epoch of its lowest validation loss and how far the loss climbed after
+    it (overfitting: the training loss kept falling while the validation loss rose), or that it was still falling
+    at the end (nothing to tame within these epochs); then, per method, its lowest validation loss against the
+    model without dropout's."""
     lines = []
-    for method, run in zip(result.config.methods, result.runs, strict=True):
+    runs = dict(zip(result.config.methods, result.runs, strict=True))
+    for method, run in runs.items():
         best = int(np.argmin(run.val_loss))
-        low, end = float(run.val_loss[best]), float(run.val_loss[-1])
-        lines.append(_("**{method}**: validation loss lowest at epoch {epoch} ({low}), {end} after epoch {last} "
-                       "({rise}); training loss {train} at the end.").format(
-            method=label(method), epoch=best + 1, low=f"{low:.3f}", end=f"{end:.3f}", last=len(run.val_loss),
-            rise=f"{(end - low) / low:+.0%}" if low > 0 else "—", train=f"{float(run.train_loss[-1]):.3g}"))
+        low, end, last = float(run.val_loss[best]), float(run.val_loss[-1]), len(run.val_loss)
+        train = f"{float(run.train_loss[-1]):.4f}"
+        if best == last - 1:
+            lines.append(_("**{method}**: validation loss still falling at the last epoch ({low}): no overfitting "
+                           "within {last} epochs; training loss (dropout off) {train}.").format(
+                method=label(method), low=f"{low:.3f}", last=last, train=train))
+        else:
+            lines.append(_("**{method}**: validation loss lowest at epoch {epoch} ({low}), {end} after epoch {last} "
+                           "({rise}); training loss (dropout off) {train} at the end.").format(
+                method=label(method), epoch=best + 1, low=f"{low:.3f}", end=f"{end:.3f}", last=last,
+                rise=f"{(end - low) / low:+.0%}" if low > 0 else "—", train=train))
+    if NONE in runs:
+        base = float(runs[NONE].val_loss.min())
+        for method, run in runs.items():
+            if method == NONE:
+                continue
+            diff = base - float(run.val_loss.min())
+            lines.append((_("{method}: lowest validation loss {d} below no dropout's.") if diff > 0 else
+                          _("{method}: lowest validation loss not below no dropout's ({d} above): here it does not "
+                            "help.")).format(method=label(method), d=f"{abs(diff):.3f}"))
     return lines
 
 
@@ -67,7 +85,7 @@ def boundaries_figure(result: LabResult) -> go.Figure:
     """Each model's P(class 1) over the plane (orange: class 0, blue: class 1) with the training points."""
     runs = [(m, r) for m, r in zip(result.config.methods, result.runs, strict=True) if r.boundary is not None]
     fig = make_subplots(rows=1, cols=len(runs), horizontal_spacing=0.04,
-                        subplot_titles=[_("{method}: validation accuracy {acc}").format(
+                        subplot_titles=[_("{method}: validation accuracy {acc} (last epoch)").format(
                                             method=label(m), acc=f"{r.val_acc[-1]:.2f}") for m, r in runs])
     fig.update_annotations(font_size=14)
     for i, (_m, r) in enumerate(runs, start=1):

@@ -190,11 +190,12 @@ def bound_slider(label: str, lo, hi, default, step, *, key: str, help: str | Non
 
 
 def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help: str | None = None,
-           aliases: dict[str, str] | None = None) -> str:
+           aliases: dict[str, str] | None = None, on_change: Callable[[], None] | None = None) -> str:
     """A segmented control over ``options`` bound to the URL (``?method=rnndrop``); an unknown value in the
     link gets a clear message and the default. The options are their own labels (Streamlit writes a bound
     widget's *label* into the URL, so ids make the shareable links). ``aliases`` maps old values still found in
-    shared links to today's (``?method=recurrent`` -> ``semeniuta``)."""
+    shared links to today's (``?method=recurrent`` -> ``semeniuta``). ``on_change`` runs before the rerun a pick
+    starts (e.g. to move other controls to the new choice's defaults)."""
     label, help = _(label), (_(help) if help else help)
     old = st.query_params.get(key)
     if aliases and old in aliases and aliases[old] in options:
@@ -203,7 +204,7 @@ def choice(label: str, options: tuple[str, ...], default: str, *, key: str, help
         del st.query_params[key]
     with _control(key, label) as hide:
         picked = st.segmented_control(label, options, default=default, required=True, key=key,
-                                      bind="query-params", help=help, disabled=hide)
+                                      bind="query-params", help=help, disabled=hide, on_change=on_change)
     return _record(key, picked if picked in options else default)
 
 

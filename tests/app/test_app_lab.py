@@ -42,7 +42,9 @@ def test_lab_default_trains_in_the_background_then_shows_curves_table_and_claim(
     text = _text(answer_questions(at))  # predict, then reveal: the claim shows once the guess is in
     assert "`training.dropout_reduces_overfitting`" in text and "PASS" in text and "FAIL" not in text
     seeds = at.dataframe[1].value  # what the claim averages, shown with it once revealed
-    assert list(seeds["seed"]) == [0, 0, 1, 1, 2, 2] and list(seeds["method"]) == ["none", "standard"] * 3
+    n = lab.OverfitConfig.seeds
+    assert list(seeds["seed"]) == [s for s in range(n) for _ in (0, 1)]
+    assert list(seeds["method"]) == ["none", "standard"] * n
     assert any("validation loss lowest at epoch" in m.value for m in at.markdown)  # read off the curves
     assert not [b for b in at.button if b.label.startswith("Train")]
 
@@ -235,7 +237,7 @@ def test_lab_offers_every_dense_method_and_trains_dropconnect_and_standout_on_th
 
 
 def test_lab_cnn_default_trains_in_the_background_with_conv_methods():
-    cnn = lab.defaults(ui.device())[1]
+    cnn = lab.default_for("digits", "cnn", ui.device())
     at = open_page(LAB, {"task": "digits", "model": "cnn"})
     assert_clean(at, "cnn")
     assert [s.key for s in at.slider] == ["cnn_p", "channels", "cnn_epochs", "cnn_train"]  # no depth, no input p

@@ -18,6 +18,7 @@ CASES = [(cid, m) for cid, c in claims.CLAIMS.items() for m in c.mutations]
 @pytest.fixture
 def clean_caches():
     """Patched math must not meet results memoised before the patch (or leak them after it)."""
+    from dropviz.claims import training as training_claims
     from dropviz.demos import conv as conv_demo
     from dropviz.demos import dense as dense_demo
     from dropviz.train import bayesian as bayesian_train
@@ -25,6 +26,7 @@ def clean_caches():
     def clear():
         dense_demo.clear_caches()
         bayesian_train.clear_caches()  # trainings shared by the claims of a run
+        training_claims.clear_caches()
         for fn in vars(conv_demo).values():
             if hasattr(fn, "cache_clear"):
                 fn.cache_clear()

@@ -138,7 +138,7 @@ def test_the_lab_cnn_offers_the_conv_methods_and_puts_them_on_the_feature_maps()
     result = train.run_lab(cfg)
     assert [len(r.val_acc) for r in result.runs] == [5, 5]
     assert not np.allclose(result.runs[0].train_loss, result.runs[1].train_loss)  # the method did something
-    assert lab.defaults()[1].arch == "cnn" and lab.defaults()[1].methods == lab.CNN_METHODS
+    assert lab.defaults()[-1].arch == "cnn" and lab.defaults()[-1].methods == lab.CNN_METHODS
 
 
 def test_input_dropout_has_its_own_p_in_the_models_with_dropout_only():
