@@ -39,7 +39,9 @@ c2.metric(_("fresh independent draws: 2p(1−p)"), f"{2 * p * (1 - p):.1%}")
 c3.metric(_("variational: mask changes per step"), f"{lm.change_rate(lm.variational):.1%}")
 st.caption(_("The charts show sequence 1; the rates are measured on the whole run drawn here: {steps} steps × "
              "{batch} sequences × {units} units.").format(steps=lm.steps, batch=lm.batch, units=demo.LSTM_UNITS))
-if PAGE_CLAIMS_QUICK:
+if p == 0:  # the claim does not apply (nothing to change): no sample to compare
+    pass
+elif PAGE_CLAIMS_QUICK:
     st.caption(_("The claim below is measured on this same run; `python -m dropviz.claims` measures a larger one "
                  "({steps} steps × {batch} sequences), so its number differs a little.").format(
         steps=claim.FULL[0], batch=claim.FULL[1]))

@@ -109,15 +109,22 @@ def backprop_figure(b: Backprop) -> go.Figure:
     Right: the weight gradient ∂L/∂W drawn with one column per hidden unit (W is units × inputs, so the picture is
     its transpose, units along x as on the left): a dropped unit's column is exactly zero (white)."""
     rows = np.stack([b.mask, b.upstream, b.grad_z, b.mask * b.upstream])  # (4, units); mask already ÷(1−p)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.64, 0.36], horizontal_spacing=0.1,
                         subplot_titles=(_("Per unit: forward mask and gradients"),
                                         _("∂L/∂W, one column per hidden unit")))
     fig.update_annotations(font_size=14)
+    # short row labels (the caption above names them; the hover gives the long name), so that the cells, and
+    # their one-decimal labels, get the panel's width
     names = [_("mask m (0 or 1/(1−p))"), _("upstream u = ∂L/∂y"), _("autograd ∂L/∂z"), "m ⊙ u"]
     h = heatmap(rows, zmin=-_sym(rows), zmax=_sym(rows), colorscale=GRAD_SCALE, showscale=False,
-                hover=_("{row}, unit {x}: {z}").format(row="%{y}", x="%{x}", z="%{z:.3f}") + "<extra></extra>")
-    small = rows.shape[1] > 10  # (units): above 10 cells a row, 12 px labels would touch
-    h.update(y=names, text=_cell_text(rows), texttemplate="%{text}", textfont=dict(size=10 if small else 12))
+                hover=_("{row}, unit {x}: {z}").format(row="%{customdata}", x="%{x}", z="%{z:.3f}")
+                + "<extra></extra>")
+    # cell labels only while they fit (screenshots: "-0.3" needs ~24 px at 12 px text, ~20 px at 10 px; a cell
+    # is ~30 px at 10 units, ~18 px at 16): above 12 units the colours and the hover carry the values
+    units = rows.shape[1]
+    h.update(y=["m", "u", "∂L/∂z", "m ⊙ u"], customdata=np.broadcast_to(np.array(names)[:, None], rows.shape),
+             text=_cell_text(rows), texttemplate="%{text}" if units <= 12 else "",
+             textfont=dict(size=12 if units <= 10 else 10))
     fig.add_trace(h, row=1, col=1)
     gw = b.grad_w.T  # (inputs, units)
     g = heatmap(gw, zmin=-_sym(gw), zmax=_sym(gw), colorscale=GRAD_SCALE,

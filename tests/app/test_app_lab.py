@@ -88,9 +88,8 @@ def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
     specs = chart_specs(at)
     assert len(specs) == 2
     assert specs[1]["data"][0]["z"]["shape"].replace(" ", "") == "16,16"  # the minibatch mask: batch × units
-    cells = specs[0]["data"][0]  # one decimal, so that 16 cells a row fit without running into each other
-    assert all(t == "0" or len(t.lstrip("-").split(".")[1]) == 1 for row in cells["text"] for t in row)
-    assert cells["textfont"]["size"] == 10
+    cells = specs[0]["data"][0]  # 16 cells a row: too narrow for labels, the colours and the hover carry them
+    assert cells["texttemplate"] == "" and cells["customdata"][0][0].startswith("mask m")
     table = at.dataframe[0].value
     assert list(table["optimiser"]) == ["SGD", "SGD + momentum", "Adam"]
     assert float(table["move at step 2"][0]) == 0.0 and float(table["move at step 2"][1]) != 0.0
@@ -124,6 +123,9 @@ def test_backprop_page_at_p_0_and_1_says_why_nothing_is_silenced(p):
     specs = chart_specs(at)
     assert len(specs) == 2
     _assert_zero_is_white(specs[1])
+    cells = specs[0]["data"][0]  # 10 units (the default): one decimal, "0" only for an exact zero
+    assert cells["texttemplate"] == "%{text}" and cells["textfont"]["size"] == 12
+    assert all(t == "0" or len(t.lstrip("-").split(".")[1]) == 1 for row in cells["text"] for t in row)
     grads = [values(t["z"]) for t in specs[1]["data"][1:]]
     if p == "1":  # every gradient exactly zero: an all-white panel on the scale [0, 1], not mid-grey
         assert all((g == 0).all() for g in grads) and specs[1]["data"][1]["zmax"] == 1
