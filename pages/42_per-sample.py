@@ -27,7 +27,9 @@ c2.metric(_("… across minibatches"), figs.ratio_text(across.ratio),
 if one.nothing_varies:
     st.caption(_("At p = 0 nothing is dropped, so on one minibatch neither gradient varies: both variances are 0 "
                  "and there is no ratio (—)."))
-st.caption(_("Bars: E‖g − ḡ‖² over 100 draws (error bars: 2 standard errors)."))
+st.caption(_("Bars: E‖g − ḡ‖² over 100 draws, where g is one draw's gradient and ḡ the mean gradient over the "
+             "draws (one minibatch: only the masks are redrawn; across minibatches: masks and minibatch) (error "
+             "bars: 2 standard errors)."))
 
 st.subheader(_("Does it change what the network learns?"))
 if batch < lab.LIMITS["batch"][0]:

@@ -34,7 +34,8 @@ if cnn is not None:
 st.subheader(_("Dropout right before BatchNorm"))
 ui.prose("batchnorm")
 seed = ui.seed()
-p = ui.p_slider(default=0.3)  # not 0.5: there the ratio is the same for p and 1 − p
+# default not 0.5: there the ratio is the same for p and 1 − p; at most 0.95: at p = 1 there is no training variance
+p = ui.p_slider(default=0.3, hi=0.95)
 shift = ui.compute(demo.variance_shift, p=p, seed=seed)
 ui.plot(figs.variance_shift_figure(shift), key="bn")
 st.caption(figs.variance_shift_summary(shift))

@@ -23,6 +23,7 @@ from dropviz.demos import training as demo
 from dropviz.i18n import N_
 
 Z = 5.0
+FULL = (40, 16)  # time steps × sequences of the full measurement (`python -m dropviz.claims`)
 EXACT = 1e-9  # float64: torch's output and the recomposition agree to rounding (≈ 1e-16) when the masks are right
 
 
@@ -94,7 +95,7 @@ def torch_lstm_dropout_not_variational(*, quick: bool = False, p: float = 0.3, s
             N_("at p = 0 the between-layer mask is all ones: nothing changes over time, whatever the schedule")
             if p == 0 else
             N_("at p = 1 the between-layer mask is all zeros: nothing changes over time, whatever the schedule"))
-    steps, batch = (16, 4) if quick else (40, 16)
+    steps, batch = (demo.LSTM_STEPS, demo.LSTM_BATCH) if quick else FULL  # quick: the page's own run
     lstm, x = demo.lstm_setup(p, seed, steps, batch)
     out = demo.run_torch_lstm(lstm, x, seed)
     keep, _ = frameworks.recover_lstm_masks(lstm, x, out)

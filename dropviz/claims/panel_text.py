@@ -29,7 +29,8 @@ LOCK_IN = N_("Lock in my guess, then reveal")
 PICK_FIRST = N_("Pick an answer first.")
 RIGHT = N_("**Right:** {answer}.")
 NOT_QUITE = N_("**Not quite:** you said {guess}; the measurement says **{answer}**.")
-CLOSE_ENOUGH = N_(":green[**Close enough:**] you guessed {guess}, measured {value}: off by {off} (within {tolerance} "
-                  "counts).")
-OFF = N_(":red[**Off:**] you guessed {guess}, measured {value}: off by {off} (within {tolerance} counts).")
+CLOSE_ENOUGH = N_(":green[**Close enough:**] you guessed {guess}, measured {value}: off by {off} (a guess within "
+                  "{tolerance} counts as right).")
+OFF = N_(":red[**Off:**] you guessed {guess}, measured {value}: off by {off} (a guess within {tolerance} counts as "
+         "right).")
 ASK_AGAIN = N_("Ask again")

@@ -364,6 +364,8 @@ def torch_calls(p: float = 0.3, seed: int = 0, batch: int = 32, channels: int = 
 
 
 LSTM_UNITS = 8  # hidden units of the 2-layer LSTM whose masks are recovered (2^8 patterns tried per step)
+# the page's run: time steps × sequences (the frameworks claim's quick size too, so the page's numbers are one run)
+LSTM_STEPS, LSTM_BATCH = 24, 4
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,20 @@ class LstmMasks:
         """Fraction of (example, unit) positions whose mask differs from the previous step: 2p(1−p) for fresh
         independent masks, 0 for one mask per sequence."""
         return float((m[1:] != m[:-1]).mean())
+
+    @property
+    def steps(self) -> int:
+        return self.torch_mask.shape[0]
+
+    @property
+    def batch(self) -> int:
+        """Sequences in the run."""
+        return self.torch_mask.shape[1]
+
+    @property
+    def exact(self) -> bool:
+        """Whether the recovered masks reproduce torch's output bit for bit (residual exactly 0)."""
+        return self.residual == 0.0
 
 
 def lstm_setup(p: float, seed: int, steps: int, batch: int, dtype=torch.float64):
@@ -401,7 +417,7 @@ def run_torch_lstm(lstm, x, seed: int):
     return out
 
 
-def lstm_masks(p: float = 0.3, seed: int = 0, steps: int = 24, batch: int = 4) -> LstmMasks:
+def lstm_masks(p: float = 0.3, seed: int = 0, steps: int = LSTM_STEPS, batch: int = LSTM_BATCH) -> LstmMasks:
     from dropviz import frameworks
 
     p = masks.check_p(p)

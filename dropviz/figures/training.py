@@ -116,19 +116,33 @@ def _sym(a: np.ndarray) -> float:
     return float(np.abs(a).max()) or 1.0
 
 
+def _cell_text(a: np.ndarray) -> np.ndarray:
+    """Cell labels with one decimal, so that 16 cells fit across the panel: "0" only for an exact zero (a
+    dropped unit), a nonzero value that rounds to zero keeps its "0.0" (never "-0.0")."""
+    return np.where(a == 0, "0", np.vectorize(lambda v: f"{v:.1f}".replace("-0.0", "0.0"))(a))
+
+
 def backprop_figure(b: Backprop) -> go.Figure:
     """Left: per unit, the forward mask m = 1[kept]/(1−p), the upstream gradient u, autograd's ∂L/∂z and m ⊙ u.
     Right: the weight gradient ∂L/∂W drawn with one column per hidden unit (W is units × inputs, so the picture is
     its transpose, units along x as on the left): a dropped unit's column is exactly zero (white)."""
     rows = np.stack([b.mask, b.upstream, b.grad_z, b.mask * b.upstream])  # (4, units); mask already ÷(1−p)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.64, 0.36], horizontal_spacing=0.1,
                         subplot_titles=(_("Per unit: forward mask and gradients"),
                                         _("∂L/∂W, one column per hidden unit")))
     fig.update_annotations(font_size=14)
+    # short row labels (the caption above names them; the hover gives the long name), so that the cells, and
+    # their one-decimal labels, get the panel's width
     names = [_("mask m (0 or 1/(1−p))"), _("upstream u = ∂L/∂y"), _("autograd ∂L/∂z"), "m ⊙ u"]
     h = heatmap(rows, zmin=-_sym(rows), zmax=_sym(rows), colorscale=GRAD_SCALE, showscale=False,
-                hover=_("{row}, unit {x}: {z}").format(row="%{y}", x="%{x}", z="%{z:.3f}") + "<extra></extra>")
-    h.update(y=names, text=np.round(rows, 2), texttemplate="%{text}", textfont=dict(size=12))
+                hover=_("{row}, unit {x}: {z}").format(row="%{customdata}", x="%{x}", z="%{z:.3f}")
+                + "<extra></extra>")
+    # cell labels only while they fit (screenshots: "-0.3" needs ~24 px at 12 px text, ~20 px at 10 px; a cell
+    # is ~30 px at 10 units, ~18 px at 16): above 12 units the colours and the hover carry the values
+    units = rows.shape[1]
+    h.update(y=["m", "u", "∂L/∂z", "m ⊙ u"], customdata=np.broadcast_to(np.array(names)[:, None], rows.shape),
+             text=_cell_text(rows), texttemplate="%{text}" if units <= 12 else "",
+             textfont=dict(size=12 if units <= 10 else 10))
     fig.add_trace(h, row=1, col=1)
     gw = b.grad_w.T  # (inputs, units)
     g = heatmap(gw, zmin=-_sym(gw), zmax=_sym(gw), colorscale=GRAD_SCALE,
@@ -264,10 +278,10 @@ def sharing_summary(rows: list[dict[str, object]]) -> str:
     def span(r):
         return float(r["final val. accuracy (min)"]), float(r["final val. accuracy (max)"])
 
-    values = dict(winner=_(str(win["mask"])), loser=_(str(lose["mask"])), n=n,
-                  acc=f"{float(win['final val. accuracy (mean)']):.3f}",
-                  other=f"{float(lose['final val. accuracy (mean)']):.3f}",
-                  diff=f"{abs(a - b):.3f}", range=f"{span(win)[0]:.3f}–{span(win)[1]:.3f}",
+    # the difference of the means as shown (3 decimals), so a reader subtracting the two gets the same number
+    acc, other = (round(float(r["final val. accuracy (mean)"]), 3) for r in (win, lose))
+    values = dict(winner=_(str(win["mask"])), loser=_(str(lose["mask"])), n=n, acc=f"{acc:.3f}",
+                  other=f"{other:.3f}", diff=f"{acc - other:.3f}", range=f"{span(win)[0]:.3f}–{span(win)[1]:.3f}",
                   other_range=f"{span(lose)[0]:.3f}–{span(lose)[1]:.3f}")
     if _overlap(span(win), span(lose)):
         return _("**Takeaway:** a mask {winner} reached the higher mean final validation accuracy ({acc} vs {other} "
@@ -303,7 +317,8 @@ def placement_figure(rows: list[dict[str, object]]) -> go.Figure:
 def placement_summary(rows: list[dict[str, object]]) -> str:
     """A few sentences read off a placement table, about validation LOSS first: which placement reached the lowest
     mean best validation loss, by how much it beat no dropout, and whether that is more than the seeds' spread
-    (their min–max ranges do not overlap); then which reached the highest best validation accuracy."""
+    (their min–max ranges do not overlap); which other placements are clearly better or worse than no dropout by
+    the same rule; then which reached the highest best validation accuracy."""
 
     def span(r):
         return float(r["best val. loss (min)"]), float(r["best val. loss (max)"])
@@ -331,6 +346,15 @@ def placement_summary(rows: list[dict[str, object]]) -> str:
     out.append(_("The seeds' ranges overlap: the difference is within the seed-to-seed spread, no clear winner.")
                if _overlap(span(best), span(base)) else
                _("The seeds' ranges do not overlap: more than the seed-to-seed spread."))
+    # every other placement whose seeds' range lies wholly above (worse) or below (better) no dropout's
+    worse = [name(r) for r in rows if r is not base and span(r)[0] > hi]
+    better = [name(r) for r in rows if r is not base and r is not best and span(r)[1] < lo]
+    if better:
+        out.append(_("Also clearly better than no dropout (every seed's best validation loss below {lo}): "
+                     "{placements}.").format(lo=f"{lo:.4f}", placements=", ".join(better)))
+    if worse:
+        out.append(_("Clearly worse than no dropout (every seed's best validation loss above {hi}): "
+                     "{placements}.").format(hi=f"{hi:.4f}", placements=", ".join(worse)))
     top = max(rows, key=lambda r: float(r["best val. accuracy"]))
     out.append(_("Highest best validation accuracy: {acc}, {placement}; no dropout: {base_acc}.").format(
         placement=name(top), acc=f"{float(top['best val. accuracy']):.1%}",
@@ -363,12 +387,12 @@ def variance_shift_summary(v: VarianceShift) -> str:
 def lstm_masks_figure(m: LstmMasks, sequence: int = 0) -> go.Figure:
     """One sequence's between-layer keep mask as units × time: torch's nn.LSTM(dropout=p), recovered from its
     outputs (a fresh pattern every step: noise), beside DropViz's variational schedule (stripes: one mask per
-    sequence)."""
+    sequence). The rates, over the whole run, with one decimal as the page's metrics."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
                         subplot_titles=(_("nn.LSTM(dropout={p}), recovered: changes {rate} of units per step").format(
-                                            p=f"{m.p:g}", rate=f"{m.change_rate(m.torch_mask):.0%}"),
+                                            p=f"{m.p:g}", rate=f"{m.change_rate(m.torch_mask):.1%}"),
                                         _("Variational (Gal): changes {rate} per step").format(
-                                            rate=f"{m.change_rate(m.variational):.0%}")))
+                                            rate=f"{m.change_rate(m.variational):.1%}")))
     fig.update_annotations(font_size=14)
     for col, mask in ((1, m.torch_mask), (2, m.variational)):
         fig.add_trace(heatmap(mask[:, sequence].T, zmin=0, zmax=1, colorscale=[[0, pal.LIGHT], [1, pal.BLUE]],

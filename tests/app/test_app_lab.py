@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from dropviz import ui
+from dropviz.demos import training as demo
 from dropviz.train import lab
 from tests.app.test_app import (
     answer_questions,
@@ -89,6 +90,8 @@ def test_backprop_page_shows_masks_gradients_and_optimiser_moves():
     specs = chart_specs(at)
     assert len(specs) == 2
     assert specs[1]["data"][0]["z"]["shape"].replace(" ", "") == "16,16"  # the minibatch mask: batch × units
+    cells = specs[0]["data"][0]  # 16 cells a row: too narrow for labels, the colours and the hover carry them
+    assert cells["texttemplate"] == "" and cells["customdata"][0][0].startswith("mask m")
     table = at.dataframe[0].value
     assert list(table["optimiser"]) == ["SGD", "SGD + momentum", "Adam"]
     assert float(table["move at step 2"][0]) == 0.0 and float(table["move at step 2"][1]) != 0.0
@@ -122,6 +125,9 @@ def test_backprop_page_at_p_0_and_1_says_why_nothing_is_silenced(p):
     specs = chart_specs(at)
     assert len(specs) == 2
     _assert_zero_is_white(specs[1])
+    cells = specs[0]["data"][0]  # 10 units (the default): one decimal, "0" only for an exact zero
+    assert cells["texttemplate"] == "%{text}" and cells["textfont"]["size"] == 12
+    assert all(t == "0" or len(t.lstrip("-").split(".")[1]) == 1 for row in cells["text"] for t in row)
     grads = [values(t["z"]) for t in specs[1]["data"][1:]]
     if p == "1":  # every gradient exactly zero: an all-white panel on the scale [0, 1], not mid-grey
         assert all((g == 0).all() for g in grads) and specs[1]["data"][1]["zmax"] == 1
@@ -159,6 +165,7 @@ def test_placement_page_trains_its_fixed_runs_once_and_shows_the_table():
     assert not any(") (" in c for c in captions)
     assert any("naive prediction" in str(t.get("x")) for t in specs[2]["data"])
     assert any(c.startswith("Test ÷ training variance: measured") for c in captions)
+    assert at.slider(key="p").max == 0.95  # at p = 1 there is no training variance to compare
     at.slider(key="p").set_value(0.9).run()
     assert_clean(at, "p=0.9")
     assert "`placement.bn_variance_shift`" in _text(at) and "FAIL" not in _text(at)
@@ -179,8 +186,15 @@ def test_frameworks_page_shows_table_torch_checks_and_recovered_lstm_masks():
     assert "tf.nn.dropout(x, 0.8) KEEPS 80 %" in notes and "RETAINING" in notes
     (spec,) = chart_specs(at)
     assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap"]
+    assert [h.value for h in at.subheader][-1] == "Is `nn.LSTM(dropout=0.3)` variational dropout? No."
+    rate = at.metric[0].value  # one run: the chart's title, the metric and the claim show one number
+    assert rate in spec["layout"]["annotations"][0]["text"]
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{demo.LSTM_STEPS} steps × {demo.LSTM_BATCH} sequences" in captions and "this same run" in captions
+    assert "reproduce torch's output" in " ".join(m.value for m in at.markdown)
     text = _text(at)
     assert "`frameworks.torch_lstm_dropout_not_variational`" in text and "PASS" in text and "FAIL" not in text
+    assert f"= **{float(rate.rstrip('%')) / 100:.4g}**" in text
 
 
 @pytest.mark.parametrize("p", ["0", "0.95", "1"])
@@ -189,6 +203,16 @@ def test_frameworks_page_at_the_p_extremes(p):
     assert_clean(at, f"p={p}")
     assert len(chart_specs(at)) == 1
     assert bool(at.warning) == (p == "1")  # p = 1 is outside the page's range: reported, replaced by the default
+    heading = [h.value for h in at.subheader][-1]
+    prose = " ".join(m.value for m in at.markdown)
+    if p == "0":  # nothing dropped: no mask, nothing changes, and the recovery is exact
+        assert heading == "`nn.LSTM(dropout=0)` drops nothing: there is no mask at all."
+        assert "change at every step (noise" not in prose and "there is no mask at all" in prose
+        assert "reproduce torch's output exactly" in prose and "to within 0" not in prose
+    else:
+        shown = "0.95" if p == "0.95" else "0.3"  # p = 1 falls back to the default
+        assert heading == f"Is `nn.LSTM(dropout={shown})` variational dropout? No."
+        assert "to within 0 " not in prose and "to within 0." not in prose
 
 
 def test_per_sample_page_trains_both_masks_over_seeds_by_default_and_others_on_the_button(monkeypatch):
@@ -206,6 +230,7 @@ def test_per_sample_page_trains_both_masks_over_seeds_by_default_and_others_on_t
     assert acc["layout"]["yaxis"]["range"][0] == 0  # a 0-based axis: the seeds' range as error bars
     assert any("**Takeaway:**" in m.value for m in at.markdown)
     assert "64 → 32 → 10" in _text(at) and any("64 → 64 → 10" in c.value for c in at.caption)
+    assert any("ḡ the mean gradient over the draws" in c.value for c in at.caption)
     submitted = record_submissions(monkeypatch)
     at.slider(key="p").set_value(0.3).run()
     assert_clean(at, "p=0.3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -80,3 +81,27 @@ def test_recovery_refuses_wide_layers():
     lstm = torch.nn.LSTM(4, frameworks.MAX_RECOVER_UNITS + 1, num_layers=2, dropout=0.3)
     with pytest.raises(ValueError, match="at most"):
         frameworks.recover_lstm_masks(lstm, torch.zeros(2, 1, 4), torch.zeros(2, 1, frameworks.MAX_RECOVER_UNITS + 1))
+
+
+def test_page_run_is_the_claims_quick_run():
+    """The frameworks page shows one run: its metrics and the claim it reveals (quick sizes) are the same number."""
+    from dropviz import claims
+
+    for p, seed in ((0.3, 0), (0.6, 2)):
+        m = demo.lstm_masks(p, seed)
+        assert (m.steps, m.batch) == (demo.LSTM_STEPS, demo.LSTM_BATCH)
+        r = claims.run("frameworks.torch_lstm_dropout_not_variational", quick=True, p=p, seed=seed)
+        assert r.status == "PASS" and r.value == m.change_rate(m.torch_mask)
+
+
+def test_lstm_masks_at_p_0_are_all_ones_and_exact():
+    m = demo.lstm_masks(0.0, 0)
+    assert m.exact and m.residual == 0.0 and m.torch_mask.min() == 1.0
+    assert m.change_rate(m.torch_mask) == 0.0
+
+
+def test_backprop_cell_text_has_one_decimal_and_zero_only_when_exact():
+    from dropviz.figures import training as figs
+
+    got = figs._cell_text(np.array([[0.0, -0.04, 0.04, -0.645, 1.4286, -1.78]]))
+    assert got.tolist() == [["0", "0.0", "0.0", "-0.6", "1.4", "-1.8"]]

@@ -191,6 +191,40 @@ def test_sharing_summary_compares_the_means_with_the_seeds_range():
     assert "same mean" in figs.sharing_summary(rows((0.9, 0.9, 0.9), (0.9, 0.9, 0.9)))
 
 
+def test_placement_summary_names_placements_clearly_worse_or_better_than_none():
+    from dropviz.figures import training as figs
+
+    rows = _placement_rows((0.40, 0.38, 0.42), (0.39, 0.37, 0.41))  # the best overlaps none: no clear winner
+    extra = dict(rows[1], **{"val. − train loss": 0.1, "best val. accuracy": 0.7})
+    rows += [dict(extra, placement="before the classifier (0.5)", **{"best val. loss": 0.60,
+                                                                     "best val. loss (min)": 0.55,
+                                                                     "best val. loss (max)": 0.65}),
+             dict(extra, placement="hidden only (0.5)", **{"best val. loss": 0.395, "best val. loss (min)": 0.41,
+                                                           "best val. loss (max)": 0.43})]  # touches: not worse
+    text = figs.placement_summary(rows)
+    assert "no clear winner" in text
+    assert "Clearly worse than no dropout (every seed's best validation loss above 0.4200): before the " \
+           "classifier (0.5)." in text and "hidden only" not in text and "clearly better" not in text
+    rows.append(dict(extra, placement="everywhere (0.1)", **{"best val. loss": 0.36, "best val. loss (min)": 0.35,
+                                                             "best val. loss (max)": 0.37}))
+    text = figs.placement_summary(rows)  # the lowest mean now, clearly better: said once, not twice
+    assert "do not overlap" in text and "Also clearly better" not in text
+    rows[1].update({"best val. loss": 0.365, "best val. loss (min)": 0.36, "best val. loss (max)": 0.37})
+    text = figs.placement_summary(rows)
+    assert "Also clearly better than no dropout (every seed's best validation loss below 0.3800): input only " \
+           "(0.2)." in text
+
+
+def test_sharing_summary_difference_is_that_of_the_shown_means():
+    from dropviz.figures import training as figs
+
+    rows = [{"mask": m, "final val. accuracy (mean)": a, "final val. accuracy (min)": a - 0.01,
+             "final val. accuracy (max)": a + 0.01, "seeds": 3} for m, a in zip(lab.SHARING, (0.9314, 0.9257),
+                                                                                  strict=True)]
+    text = figs.sharing_summary(rows)  # 0.9314 − 0.9257 = 0.0057 → "0.006", but the reader computes 0.931 − 0.926
+    assert "(0.931 vs 0.926 over 3 seeds)" in text and "difference (0.005)" in text
+
+
 def test_mask_sharing_ratio_is_undefined_at_p_0_on_one_minibatch():
     from dropviz.demos import training as demo
     from dropviz.figures import training as figs
