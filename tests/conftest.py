@@ -96,3 +96,14 @@ def stop_trainings_at_the_end():
     training = sys.modules.get("dropviz.ui.training")
     if training is not None:
         training.queue().shutdown(wait=True, timeout=10.0)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One Streamlit server for every browser-test module (defined here, once: a fixture imported into several
+    modules is a separate fixture, and server, per module): the default trainings run once and the results store
+    serves them to the later modules, as it would serve a class."""
+    from tests.e2e.test_browser import streamlit_server
+
+    with streamlit_server("e2e-server.log") as url:
+        yield url

@@ -85,14 +85,6 @@ def streamlit_server(log_name: str):
             proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
-def server():
-    """One server for every browser-test module: the default trainings (a few minutes on 2 cores) run once and the
-    results store serves them to the later modules, as it would serve a class."""
-    with streamlit_server("e2e-server.log") as url:
-        yield url
-
-
 @pytest.fixture(scope="module")
 def browser():
     exe = _chromium()

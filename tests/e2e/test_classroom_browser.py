@@ -13,7 +13,7 @@ from PIL import Image
 from dropviz import claims, ui
 from dropviz.claims import questions
 from dropviz.ui.classroom import H1_PX, TITLE_PX
-from tests.e2e.test_browser import SHOTS, browser, server, settle  # noqa: F401  (fixtures)
+from tests.e2e.test_browser import SHOTS, browser, settle  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 PROJECTOR = {"width": 1280, "height": 720}

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from dropviz import ui
-from tests.e2e.test_browser import browser, context, page, screenshot, server, settle  # noqa: F401  (fixtures)
+from tests.e2e.test_browser import browser, context, page, screenshot, settle  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 CJK = re.compile(r"[\u4e00-\u9fff]")
