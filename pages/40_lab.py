@@ -1,5 +1,7 @@
 """Training lab: the same small MLP trained live with and without dropout, on real digits or a 2-D task."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from dropviz import claims, data, ui
@@ -59,8 +61,9 @@ epochs, train_size = ui.controls(
 
 ui.plot(figs.preview_figure(ui.compute(lab.preview, task=task, train_size=train_size, seed=seed)), key="data")
 
-config = lab.LabConfig(task=task, methods=chosen, p=p, width=width, depth=depth, epochs=epochs,
-                       train_size=train_size, seed=seed, device=device, arch=arch, input_p=input_p)
+# the task's default with the controls' values: what the page does not show (batch, learning rate) stays the default's
+config = replace(base, methods=chosen, p=p, width=width, depth=depth, epochs=epochs, train_size=train_size, seed=seed,
+                 input_p=input_p)
 steps = sum(r.steps for r in config.runs())
 result = ui.trained_or_button(
     lab.run_lab, config, config if config in lab.defaults(device) else None, what=_("Training"), key="train-lab",

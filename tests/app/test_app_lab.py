@@ -299,3 +299,17 @@ def test_a_hand_written_comma_list_of_methods_is_read_as_the_list(monkeypatch):
     assert [b.label for b in at.button if b.label.startswith("Train")] == ["Train 3 models"]
     at = open_page(LAB, {**TINY, "methods": "none,standard,gaussian,dropconnect,standout"})
     assert [w.value for w in at.warning if "At most 3" in w.value], [w.value for w in at.warning]
+
+
+def test_lab_a_new_task_starts_at_its_own_default_which_trains_without_a_click():
+    digits = lab.default_for("digits", device=ui.device())
+    at = open_page(LAB)
+    at.get("button_group")[0].set_value("digits").run()
+    assert_clean(at, "digits")
+    sliders = {s.key: s.value for s in at.slider}
+    assert (sliders["input_p"], sliders["epochs"], sliders["train"]) == (digits.input_p, digits.epochs,
+                                                                        digits.train_size)
+    assert not [b for b in at.button if b.label.startswith("Train")]  # the default: no button, it trains
+    at = wait_until(at, lambda: ui.trained(digits) is not None, timeout=180)
+    assert_clean(at, "trained")
+    assert list(at.dataframe[0].value["method"]) == ["none", "standard"]
