@@ -130,6 +130,10 @@ def test_presenter_mode_at_1280x720(server, projector, spec):  # noqa: F811
     try:
         pg.goto(f"{server}/{spec.url_path}?present=true")
         settle(pg, timeout_s=600 if spec.trains else 180)  # as in test_page_renders_in_chromium
+        # Every page but home draws charts: a first tab on a warm server can look quiet before its script's first
+        # run has drawn them (seen once: no chart and the sidebar still shown). Wait for them, then settle again.
+        pg.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=180_000)
+        settle(pg)
         layout = pg.evaluate(_LAYOUT)
         assert layout["overflow"] <= 0, f"{spec.url_path} overflows by {layout['overflow']}px"
         assert layout["chartRight"] <= layout["mainRight"] + 1, layout
